@@ -1,0 +1,70 @@
+// The SCS server under test, in its own process so its CPU is measured apart from the
+// clients': a test source ('rate' or 'saturate' frames), one bench agency sized for the
+// scenario, loopback only, warn-level logs. Started by fanout.ts; talks to it over IPC.
+import { hashToken } from '../src/config/token.ts';
+import { type ScsServer, startServer } from '../src/server/server.ts';
+import { failToParent, serveParent, toParent } from './ipc.ts';
+
+export interface BenchServerOptions {
+  mode: 'rate' | 'saturate';
+  rateHz: number;
+  frameLength: number;
+  /** Frames per commit in saturate mode; the source's default when absent. */
+  batch?: number;
+  actors: number;
+  agency: string;
+  token: string;
+  maxConnections: number;
+  lifetimeMs: number;
+}
+
+const opts = JSON.parse(process.argv[2] ?? '{}') as BenchServerOptions;
+let server: ScsServer | undefined;
+
+serveParent(opts.lifetimeMs, (msg) => {
+  if (msg.kind !== 'close') return;
+  // The clients are gone by now; a hung shutdown still ends with the lifetime timer.
+  if (server === undefined) process.exit(0);
+  void server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+
+try {
+  server = await startServer({
+    config: {
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        httpHost: '127.0.0.1',
+        httpPort: 0,
+        actors: opts.actors,
+        maxClients: opts.maxConnections,
+        maxSockets: opts.maxConnections + 64,
+        // Every bench client connects from 127.0.0.1 within a second or two.
+        connectRatePerIp: 1_000_000,
+      },
+      agencies: {
+        [opts.agency]: {
+          tokenHash: hashToken(opts.token),
+          maxConnections: opts.maxConnections,
+          streams: ['frames'],
+        },
+      },
+      log: { level: 'warn' },
+    },
+    source: {
+      kind: 'test',
+      options: {
+        mode: opts.mode,
+        frameLength: opts.frameLength,
+        ...(opts.mode === 'rate' ? { rateHz: opts.rateHz } : {}),
+        ...(opts.batch === undefined ? {} : { batch: opts.batch }),
+      },
+    },
+  });
+  toParent({ kind: 'listening', port: server.port, httpPort: server.httpPort });
+} catch (err) {
+  failToParent(err);
+}

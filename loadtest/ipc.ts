@@ -1,0 +1,101 @@
+// Messages between the orchestrator (fanout.ts) and its child processes, and the child side of
+// the channel. Every child is bounded: it exits on its own when its lifetime runs out or when
+// the orchestrator goes away, so no run can leave processes behind.
+
+/** Orchestrator → child. */
+export type ControlMsg =
+  /** Publisher: begin publishing. */
+  | { kind: 'go' }
+  /** Readers: open the measurement window (counters and latency histogram restart). */
+  | { kind: 'start' }
+  /** Readers: close the window and send `report`. */
+  | { kind: 'stop' }
+  /** Close every socket and exit. */
+  | { kind: 'close' };
+
+export interface LatencySnapshot {
+  pairs: [number, number][];
+  max: number;
+}
+
+/** What one reader process measured. Window figures cover start → stop; loss figures the whole session. */
+export interface ReaderReport {
+  /** Sockets still receiving at `stop`. */
+  open: number;
+  windowSec: number;
+  records: number;
+  /** Record payload: the frames' `data` (SCS) or the message payload (NATS). */
+  payloadBytes: number;
+  /** Every byte read from the sockets. */
+  wireBytes: number;
+  /** Acquisition (SCS `ert`) or publish (NATS) time to receipt, µs. */
+  latency: LatencySnapshot;
+  /** Records never received: gaps in the record `seq`, per socket. */
+  lost: number;
+  /** Records the server declared skipped (`skipped` in DATA bodies). */
+  skipped: number;
+  /** Records whose `seq` did not increase. */
+  disorder: number;
+  crcChecked: number;
+  crcErrors: number;
+  malformed: number;
+  /** Jumps in the ICD header message counter. */
+  messageGaps: number;
+  /** Sockets that ended before `stop`, by reason (BYE reason, 'eof', 'error', framing violation). */
+  ended: Record<string, number>;
+}
+
+/** Child → orchestrator. */
+export type ChildMsg =
+  | { kind: 'listening'; port: number; httpPort: number }
+  | { kind: 'ready'; admitted: number; refused: Record<string, number> }
+  | { kind: 'report'; report: ReaderReport }
+  | { kind: 'fatal'; message: string };
+
+export type ChildKind = ChildMsg['kind'];
+
+export function isChildMsg(value: unknown): value is ChildMsg {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
+  );
+}
+
+function isControlMsg(value: unknown): value is ControlMsg {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
+  );
+}
+
+export function toParent(msg: ChildMsg): void {
+  process.send?.(msg);
+}
+
+/**
+ * Child side: delivers control messages to `onControl`, exits when the orchestrator's channel
+ * closes, and exits with code 3 after `lifetimeMs` whatever happens.
+ */
+export function serveParent(lifetimeMs: number, onControl: (msg: ControlMsg) => void): void {
+  if (process.send === undefined) {
+    process.stderr.write('this script is a child of loadtest/fanout.ts; run `npm run bench:fanout`\n');
+    process.exit(2);
+  }
+  process.on('message', (msg: unknown) => {
+    if (isControlMsg(msg)) onControl(msg);
+  });
+  process.on('disconnect', () => process.exit(1));
+  setTimeout(() => {
+    process.stderr.write(`${process.argv[1]}: lifetime of ${lifetimeMs} ms exceeded, exiting\n`);
+    process.exit(3);
+  }, lifetimeMs).unref();
+}
+
+/** Reports an unexpected error to the orchestrator, then exits once the message is sent. */
+export function failToParent(err: unknown): void {
+  const message =
+    err instanceof Error ? `${err.message}${'code' in err ? ` (${String(err.code)})` : ''}` : String(err);
+  process.stderr.write(`${process.argv[1]}: ${message}\n`);
+  const msg: ChildMsg = { kind: 'fatal', message };
+  if (process.send === undefined) process.exit(1);
+  process.send(msg, () => process.exit(1));
+  setTimeout(() => process.exit(1), 1000).unref();
+}

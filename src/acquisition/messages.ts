@@ -1,0 +1,32 @@
+// Messages between the main thread and the acquisition worker (discriminated on `kind`).
+import type { RingSetBuffers } from '../ring/ring.ts';
+import type { ValueTableBuffers } from '../ring/value-table.ts';
+import type { SourceSpec } from './index.ts';
+import type { EventIn, FrameIn, PacketIn, SampleIn } from './source.ts';
+
+export interface AcquisitionWorkerData {
+  rings: RingSetBuffers;
+  valueTable: ValueTableBuffers;
+  source: SourceSpec;
+  /** A pino level name; default 'info'. */
+  logLevel?: string;
+}
+
+export type InjectRecord =
+  | { stream: 'frames'; rec: FrameIn }
+  | { stream: 'packets'; rec: PacketIn }
+  | { stream: 'parameters'; rec: SampleIn }
+  | { stream: 'events'; rec: EventIn };
+
+export type ToAcquisition =
+  | { kind: 'inject'; records: InjectRecord[] }
+  | { kind: 'link'; up: boolean }
+  | { kind: 'stop' };
+
+export type FromAcquisition =
+  | { kind: 'ready' }
+  /** Replies to inject once its records are committed: every ring's head, in STREAMS order. */
+  | { kind: 'injected'; heads: number[] }
+  | { kind: 'stopped' }
+  /** Sent just before the thread ends on an error; `code` is the error's code when it has one. */
+  | { kind: 'fatal'; message: string; code?: string };

@@ -1,0 +1,214 @@
+// The acquisition side's writer: numbers every record of a stream (`seq`), encodes it once
+// as its ICD §6 msgpack map, writes it to its ring (and parameters to the value table), and
+// publishes link state and acquisition time on the control block.
+import { STREAMS, type Stream } from '../../protocol/constants.ts';
+import { pack } from '../../protocol/msgpack.ts';
+import type { EventRecord, FrameRecord, PacketRecord, ParameterRecord } from '../../protocol/types.ts';
+import { ControlBlock } from '../ring/layout.ts';
+import { type RecordMeta, type RingSetBuffers, RingSetWriter } from '../ring/ring.ts';
+import { type ValueTableBuffers, ValueTableWriter } from '../ring/value-table.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
+import { limitIndex } from './limits.ts';
+import type { AcquisitionSink, EventIn, FrameIn, PacketIn, ParameterInfo, SampleIn } from './source.ts';
+
+const FRAMES = STREAMS.indexOf('frames');
+const PACKETS = STREAMS.indexOf('packets');
+const PARAMETERS = STREAMS.indexOf('parameters');
+const EVENTS = STREAMS.indexOf('events');
+const SEVERITY_INDEX: Readonly<Record<EventIn['severity'], number>> = {
+  INFO: 0,
+  WARNING: 1,
+  ALARM: 2,
+  CRITICAL: 3,
+};
+
+export interface RingSinkOptions {
+  rings: RingSetBuffers;
+  valueTable: ValueTableBuffers;
+  /** The source's dictionary: a sample's `param` indexes it. */
+  dictionary: readonly ParameterInfo[];
+  clock: Clock;
+  /** First `seq` of each stream (default 1), e.g. one past the last archived record. */
+  initialSeq?: Partial<Record<Stream, number>>;
+  log: Pick<Logger, 'warn'>;
+}
+
+export interface SinkCounters {
+  records: Record<Stream, number>;
+  dropped: Record<Stream, number>;
+}
+
+export class RingSink implements AcquisitionSink {
+  readonly #writer: RingSetWriter;
+  readonly #values: ValueTableWriter;
+  readonly #control: ControlBlock;
+  readonly #dictionary: readonly ParameterInfo[];
+  readonly #paramIndex: ReadonlyMap<string, number>;
+  readonly #clock: Clock;
+  readonly #log: Pick<Logger, 'warn'>;
+  /** Per ring: the largest payload it takes (parameters: also what the value table takes). */
+  readonly #maxBytes: number[];
+  readonly #nextSeq: number[];
+  readonly #records: number[] = STREAMS.map(() => 0);
+  readonly #dropped: number[] = STREAMS.map(() => 0);
+  /** Per ring: inside a run of dropped records, which was already logged once. */
+  readonly #dropping: boolean[] = STREAMS.map(() => false);
+  readonly #meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
+  #written = 0;
+
+  constructor(opts: RingSinkOptions) {
+    this.#writer = new RingSetWriter(opts.rings);
+    this.#values = new ValueTableWriter(opts.valueTable);
+    this.#control = new ControlBlock(opts.rings.control);
+    this.#dictionary = opts.dictionary;
+    this.#paramIndex = new Map(opts.dictionary.map((p, i) => [p.name, i]));
+    this.#clock = opts.clock;
+    this.#log = opts.log;
+    if (opts.valueTable.entries < opts.dictionary.length) {
+      throw new AcquisitionError(
+        AcquisitionErrorCode.ERR_VALUE_TABLE_SIZE,
+        `value table has ${opts.valueTable.entries} entries for ${opts.dictionary.length} parameters`,
+      );
+    }
+    this.#maxBytes = opts.rings.rings.map((r) => r.slotBytes);
+    this.#maxBytes[PARAMETERS] = Math.min(this.#maxBytes[PARAMETERS]!, opts.valueTable.entryBytes);
+    this.#nextSeq = STREAMS.map((s) => opts.initialSeq?.[s] ?? 1);
+  }
+
+  frame(f: FrameIn): void {
+    const seq = this.#nextSeq[FRAMES]!;
+    const rec: FrameRecord = {
+      seq,
+      ert: f.ert,
+      station: f.station,
+      scid: f.scid,
+      vcid: f.vcid,
+      vcfc: f.vcfc,
+      quality: f.quality,
+      data: f.data,
+    };
+    this.#put(FRAMES, pack(rec), seq, f.ert, 0, f.vcid, -1, f.quality);
+  }
+
+  packet(p: PacketIn): void {
+    const seq = this.#nextSeq[PACKETS]!;
+    const rec: PacketRecord = {
+      seq,
+      ert: p.ert,
+      scet: p.scet,
+      station: p.station,
+      scid: p.scid,
+      vcid: p.vcid,
+      apid: p.apid,
+      ssc: p.ssc,
+      quality: p.quality,
+      data: p.data,
+    };
+    this.#put(PACKETS, pack(rec), seq, p.ert, p.scet, p.vcid, p.apid, p.quality);
+  }
+
+  sample(s: SampleIn): void {
+    const info = this.#dictionary[s.param];
+    if (!Number.isInteger(s.param) || info === undefined) {
+      throw new AcquisitionError(
+        AcquisitionErrorCode.ERR_UNKNOWN_PARAMETER,
+        `sample for parameter index ${s.param}, the dictionary has ${this.#dictionary.length}`,
+      );
+    }
+    const seq = this.#nextSeq[PARAMETERS]!;
+    const { scet, ert, raw, eng, limit, quality } = s;
+    // Key order as in ICD §6; `unit` only for parameters that have one.
+    const rec: ParameterRecord =
+      info.unit === undefined
+        ? { seq, name: info.name, scet, ert, raw, eng, limit, quality }
+        : { seq, name: info.name, scet, ert, raw, eng, unit: info.unit, limit, quality };
+    const payload = pack(rec);
+    if (this.#put(PARAMETERS, payload, seq, s.ert, s.scet, s.param, limitIndex(s.limit), s.quality)) {
+      this.#values.set(s.param, payload);
+    }
+  }
+
+  event(e: EventIn): void {
+    const seq = this.#nextSeq[EVENTS]!;
+    const rec: EventRecord = {
+      seq,
+      time: e.time,
+      severity: e.severity,
+      source: e.source,
+      type: e.type,
+      message: e.message,
+    };
+    if (e.parameter !== undefined) rec.parameter = e.parameter;
+    if (e.value !== undefined) rec.value = e.value;
+    const param = e.parameter === undefined ? -1 : (this.#paramIndex.get(e.parameter) ?? -1);
+    this.#put(EVENTS, pack(rec), seq, e.time, 0, SEVERITY_INDEX[e.severity], param, 0);
+  }
+
+  setLink(up: boolean): void {
+    this.#control.setLinkUp(up);
+  }
+
+  /** Publishes everything written since the last commit and wakes the readers once. */
+  commit(): void {
+    if (this.#written === 0) return;
+    this.#written = 0;
+    // Doorbell last: a reader it wakes must already see the acquisition time and the values.
+    this.#control.setLastAcquisitionUs(this.#clock.nowUs());
+    this.#values.flip();
+    this.#writer.commit();
+  }
+
+  nowUs(): number {
+    return this.#clock.nowUs();
+  }
+
+  /** The position the next record of each ring will take (committed or not), in STREAMS order. */
+  heads(): number[] {
+    return STREAMS.map((_, ring) => this.#writer.head(ring));
+  }
+
+  counters(): SinkCounters {
+    const byStream = (values: readonly number[]) =>
+      Object.fromEntries(STREAMS.map((s, i) => [s, values[i]!])) as Record<Stream, number>;
+    return { records: byStream(this.#records), dropped: byStream(this.#dropped) };
+  }
+
+  /** Writes one encoded record; a record its ring cannot hold is counted and dropped (false). */
+  #put(
+    ring: number,
+    payload: Uint8Array,
+    seq: number,
+    ert: number,
+    scet: number,
+    key1: number,
+    key2: number,
+    quality: number,
+  ): boolean {
+    if (payload.length > this.#maxBytes[ring]!) {
+      this.#dropped[ring]!++;
+      if (!this.#dropping[ring]) {
+        this.#dropping[ring] = true;
+        this.#log.warn(
+          { stream: STREAMS[ring], bytes: payload.length, maxBytes: this.#maxBytes[ring] },
+          'record larger than its ring slot: dropping such records until one fits',
+        );
+      }
+      return false;
+    }
+    this.#dropping[ring] = false;
+    const meta = this.#meta;
+    meta.seq = seq;
+    meta.ert = ert;
+    meta.scet = scet;
+    meta.key1 = key1;
+    meta.key2 = key2;
+    meta.quality = quality;
+    this.#writer.write(ring, meta, payload);
+    this.#nextSeq[ring] = seq + 1;
+    this.#records[ring]!++;
+    this.#written++;
+    return true;
+  }
+}

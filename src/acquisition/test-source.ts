@@ -1,0 +1,151 @@
+// A synthetic Source for benchmarks and tests: 'rate' emits a frame (with one packet in it
+// and one parameter sample) per tick, 'saturate' writes frames as fast as the thread can,
+// 'inject' emits nothing (records arrive through the acquisition worker's inject message).
+import { Quality } from '../../protocol/constants.ts';
+import type { Clock } from '../util/clock.ts';
+import {
+  FRAME_HEADER_BYTES,
+  finishFrame,
+  fitsFrame,
+  MAX_FRAME_BYTES,
+  MAX_VCID,
+  PACKET_HEADER_BYTES,
+  PACKET_TIME_BYTES,
+  writePacketHeader,
+} from './ccsds.ts';
+import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
+import { limitOfField, SIM_DICTIONARY, SIM_FIELDS, toEng, toRaw } from './sim-dictionary.ts';
+import type { AcquisitionSink, Source, SourceDefinition } from './source.ts';
+import { Ticker } from './ticker.ts';
+
+export interface TestSourceOptions {
+  mode: 'inject' | 'saturate' | 'rate';
+  /** Frames per second in 'rate' mode (required there). */
+  rateHz?: number;
+  /** Default 1115. */
+  frameLength?: number;
+  /** Frames per commit in 'saturate' mode; default 64. */
+  batch?: number;
+  /** Frames cycle over these virtual channels; default [0]. */
+  vcids?: number[];
+}
+
+export const TEST_SCID = 1;
+export const TEST_STATION = 'TEST';
+export const TEST_APID = 200;
+/** The test packet: primary header, time, and the frame's number as a 64-bit counter. */
+const TEST_PACKET_BYTES = PACKET_HEADER_BYTES + PACKET_TIME_BYTES + 8;
+
+function invalid(what: string): never {
+  throw new AcquisitionError(AcquisitionErrorCode.ERR_TEST_SOURCE_OPTIONS, `test source: ${what}`);
+}
+
+export function defineTestSource(opts: TestSourceOptions): SourceDefinition {
+  const frameLength = opts.frameLength ?? 1115;
+  const batch = opts.batch ?? 64;
+  const vcids = opts.vcids ?? [0];
+  if (!['inject', 'saturate', 'rate'].includes(opts.mode)) invalid(`unknown mode ${String(opts.mode)}`);
+  if (
+    opts.mode === 'rate' &&
+    !(opts.rateHz !== undefined && opts.rateHz > 0 && Number.isFinite(opts.rateHz))
+  ) {
+    invalid('rate mode needs rateHz > 0');
+  }
+  if (
+    !Number.isInteger(frameLength) ||
+    frameLength > MAX_FRAME_BYTES ||
+    !fitsFrame(frameLength, TEST_PACKET_BYTES)
+  ) {
+    invalid(`frameLength ${frameLength} cannot carry a ${TEST_PACKET_BYTES}-byte packet and an idle packet`);
+  }
+  if (!Number.isInteger(batch) || batch < 1) invalid('batch must be a positive integer');
+  if (vcids.length === 0 || vcids.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_VCID)) {
+    invalid(`vcids must be a non-empty list of 0…${MAX_VCID}`);
+  }
+  const options = { mode: opts.mode, rateHz: opts.rateHz ?? 0, frameLength, batch, vcids };
+  return { dictionary: SIM_DICTIONARY, create: (clock) => new TestSource(options, clock) };
+}
+
+class TestSource implements Source {
+  readonly name: string;
+  readonly #opts: Required<TestSourceOptions>;
+  readonly #clock: Clock;
+  readonly #frame: Uint8Array;
+  readonly #view: DataView;
+  readonly #vcfc = new Array<number>(MAX_VCID + 1).fill(0);
+  #n = 0;
+  #sink: AcquisitionSink | undefined;
+  #ticker: Ticker | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #stopped = false;
+
+  constructor(opts: Required<TestSourceOptions>, clock: Clock) {
+    this.name = `test-${opts.mode}`;
+    this.#opts = opts;
+    this.#clock = clock;
+    this.#frame = new Uint8Array(opts.frameLength);
+    this.#view = new DataView(this.#frame.buffer);
+  }
+
+  start(sink: AcquisitionSink): void {
+    if (this.#sink !== undefined || this.#stopped) {
+      throw new AcquisitionError(AcquisitionErrorCode.ERR_SOURCE_STATE, `${this.name}: already started`);
+    }
+    this.#sink = sink;
+    sink.setLink(true);
+    if (this.#opts.mode === 'rate') {
+      this.#ticker = new Ticker(this.#clock, this.#opts.rateHz, (_first, count) => {
+        for (let i = 0; i < count; i++) this.#emit(sink, true);
+        sink.commit();
+      });
+      this.#ticker.start();
+    } else if (this.#opts.mode === 'saturate') {
+      this.#pump();
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopped = true;
+    this.#ticker?.stop();
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    return Promise.resolve();
+  }
+
+  // One batch per turn of the event loop: setImmediate lets the worker's message handlers
+  // (inject, link, stop) run between batches while the rings are kept full.
+  #pump(): void {
+    if (this.#stopped) return;
+    const sink = this.#sink!;
+    for (let i = 0; i < this.#opts.batch; i++) this.#emit(sink, false);
+    sink.commit();
+    this.#immediate = setImmediate(() => this.#pump());
+  }
+
+  #emit(sink: AcquisitionSink, withPacketAndSample: boolean): void {
+    const n = this.#n++;
+    const vcids = this.#opts.vcids;
+    const vcid = vcids[n % vcids.length]!;
+    const vcfc = this.#vcfc[vcid]!;
+    this.#vcfc[vcid] = (vcfc + 1) & 0xff;
+    const ert = sink.nowUs();
+    const view = this.#view;
+    const ssc = n & 0x3fff;
+    writePacketHeader(view, FRAME_HEADER_BYTES, TEST_APID, ssc, TEST_PACKET_BYTES, true);
+    view.setBigUint64(FRAME_HEADER_BYTES + PACKET_HEADER_BYTES, BigInt(ert));
+    view.setBigUint64(FRAME_HEADER_BYTES + PACKET_HEADER_BYTES + PACKET_TIME_BYTES, BigInt(n));
+    finishFrame(this.#frame, { scid: TEST_SCID, vcid, mcfc: n & 0xff, vcfc }, TEST_PACKET_BYTES);
+    const common = { ert, station: TEST_STATION, scid: TEST_SCID, vcid };
+    sink.frame({ ...common, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frame });
+    if (!withPacketAndSample) return;
+    const data = this.#frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + TEST_PACKET_BYTES);
+    sink.packet({ ...common, scet: ert, apid: TEST_APID, ssc, quality: 0, data });
+    const param = n % SIM_FIELDS.length;
+    const field = SIM_FIELDS[param]!;
+    const states = field.info.states;
+    const value =
+      field.info.type === 'bool' ? n % 2 === 0 : states !== undefined ? states[n % states.length]! : n;
+    const raw = toRaw(field, value);
+    const eng = toEng(field, raw);
+    sink.sample({ param, scet: ert, ert, raw, eng, limit: limitOfField(field, eng), quality: 0 });
+  }
+}

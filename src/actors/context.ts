@@ -1,0 +1,64 @@
+// Everything a session needs from its actor thread, built once per actor.
+import type { ParameterInfo } from '../acquisition/source.ts';
+import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
+import { type AgencyAccess, compileAgencies } from '../config/access.ts';
+import { validateConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { TokenVerifier } from '../config/token.ts';
+import type { MetricsBuffers } from '../metrics/counters.ts';
+import { ActorMetrics } from '../metrics/counters.ts';
+import { ControlBlock } from '../ring/layout.ts';
+import { type RingSetBuffers, RingSetReader } from '../ring/ring.ts';
+import { type ValueTableBuffers, ValueTableReader } from '../ring/value-table.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+
+/** What the main thread hands every actor (piscina `workerData`). */
+export interface ActorInit {
+  config: Config;
+  rings: RingSetBuffers;
+  valueTable: ValueTableBuffers;
+  admission: AdmissionBuffers;
+  metrics: MetricsBuffers;
+  dictionary: readonly ParameterInfo[];
+  bootId: string;
+  /** BroadcastChannel name on which the main thread sends ActorControl messages. */
+  controlChannel: string;
+}
+
+export interface ActorContext {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly reader: RingSetReader;
+  readonly control: ControlBlock;
+  readonly values: ValueTableReader;
+  readonly admission: Admission;
+  readonly metrics: ActorMetrics;
+  readonly dictionary: readonly ParameterInfo[];
+  readonly dictionaryIndex: ReadonlyMap<string, number>;
+  readonly agencies: ReadonlyMap<string, AgencyAccess>;
+  readonly tokens: TokenVerifier;
+  readonly bootId: string;
+}
+
+export function createActorContext(init: ActorInit, clock: Clock, logger: Logger): ActorContext {
+  const reader = new RingSetReader(init.rings);
+  // workerData is a structured clone: re-validate to get the frozen, null-prototype config back.
+  const config = validateConfig(init.config, 'workerData');
+  return {
+    config,
+    clock,
+    logger,
+    reader,
+    control: new ControlBlock(init.rings.control),
+    values: new ValueTableReader(init.valueTable),
+    admission: new Admission(init.admission),
+    metrics: ActorMetrics.claim(init.metrics),
+    dictionary: init.dictionary,
+    dictionaryIndex: new Map(init.dictionary.map((p, i) => [p.name, i])),
+    agencies: compileAgencies(config),
+    tokens: new TokenVerifier(),
+    bootId: init.bootId,
+  };
+}

@@ -1,0 +1,307 @@
+// One client connection, from its first byte to its close: ICD-001 §4 in order.
+import type { Socket } from 'node:net';
+import { ByeReason, MAX_CLIENT_BODY, MessageType, NakCode } from '../../protocol/constants.ts';
+import { decodeBody, FrameDecoder } from '../../protocol/decoder.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
+import type { Frame } from '../../protocol/types.ts';
+import { AdmitResult } from '../admission/admission.ts';
+import { formatClientId } from '../admission/client-id.ts';
+import { AgencyCounter } from '../metrics/counters.ts';
+import type { Logger } from '../util/logger.ts';
+import { authorize, type Grant } from './authorize.ts';
+import type { ActorContext } from './context.ts';
+import type { Fanout } from './fanout.ts';
+import { HeartbeatTimer, heartbeatState } from './heartbeat.ts';
+import { Outbound } from './outbound.ts';
+import { checkRequest, type ValidRequest } from './request.ts';
+import { Subscription } from './subscription.ts';
+
+export interface SessionTask {
+  socket: Socket;
+  /** Connection slot (index into the admission session table), owned by the main thread. */
+  slot: number;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface SessionOutcome {
+  clientId: string | null;
+  agency: string | null;
+  reason: string;
+}
+
+/** How long a closing socket may take to flush before it is destroyed. */
+const FLUSH_GRACE_MS = 5000;
+
+export class Session {
+  readonly #ctx: ActorContext;
+  readonly #fanout: Fanout;
+  readonly #socket: Socket;
+  readonly #slot: number;
+  readonly #remote: string;
+  readonly #out: Outbound;
+  readonly #decoder = new FrameDecoder({ maxBody: MAX_CLIENT_BODY });
+  readonly #inbox: Frame[] = [];
+  #busy = false;
+  #state: 'awaiting' | 'active' | 'closing' | 'closed' = 'awaiting';
+  #log: Logger;
+  #clientId: string | null = null;
+  #grant: Grant | null = null;
+  #sub: Subscription | null = null;
+  #requestTimer: unknown;
+  #flushTimer: unknown;
+  #heartbeat: HeartbeatTimer;
+  #reason = 'closed';
+  #resolve!: (o: SessionOutcome) => void;
+  readonly closed: Promise<SessionOutcome>;
+
+  constructor(ctx: ActorContext, fanout: Fanout, task: SessionTask) {
+    this.#ctx = ctx;
+    this.#fanout = fanout;
+    this.#socket = task.socket;
+    this.#slot = task.slot;
+    this.#remote = task.remoteAddress;
+    this.#out = new Outbound(task.socket, ctx.clock);
+    this.#log = ctx.logger.child({ remote: `${task.remoteAddress}:${task.remotePort}` });
+    this.#heartbeat = new HeartbeatTimer(ctx.clock, ctx.config.server.heartbeatMs, () =>
+      this.#sendHeartbeat(),
+    );
+    this.closed = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#requestTimer = ctx.clock.setTimeout(
+      () => this.nak(NakCode.TIMEOUT, `no complete REQUEST within ${ctx.config.server.requestTimeoutMs} ms`),
+      ctx.config.server.requestTimeoutMs,
+    );
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => this.#onBytes(chunk));
+    this.#socket.on('error', (err) => {
+      this.#reason = `socket error: ${err.message}`;
+    });
+    this.#socket.on('close', () => this.#finish());
+    this.#socket.resume();
+  }
+
+  get clientId(): string | null {
+    return this.#clientId;
+  }
+  get agencyIndex(): number {
+    return this.#grant?.agency.index ?? -1;
+  }
+  get log(): Logger {
+    return this.#log;
+  }
+  get out(): Outbound {
+    return this.#out;
+  }
+  get open(): boolean {
+    return this.#state === 'awaiting' || this.#state === 'active';
+  }
+  get heartbeat(): HeartbeatTimer {
+    return this.#heartbeat;
+  }
+
+  #onBytes(chunk: Buffer): void {
+    if (!this.open) return;
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.nak(err.nakCode, err.message);
+      else this.#internal(err);
+      return;
+    }
+    if (frames.length === 0) return;
+    // Frames are views into `chunk` or the decoder's spill buffer; REQUEST checks are
+    // asynchronous (scrypt), so each queued frame keeps its own copy of the body.
+    for (const f of frames) this.#inbox.push({ ...f, body: Buffer.from(f.body) });
+    void this.#drainInbox();
+  }
+
+  async #drainInbox(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.open && this.#inbox.length > 0) await this.#handle(this.#inbox.shift()!);
+    } catch (err) {
+      this.#internal(err);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #handle(frame: Frame): Promise<void> {
+    if (frame.type === MessageType.REQUEST) return this.#onRequest(frame);
+    if (this.#state === 'awaiting') {
+      return this.nak(NakCode.UNEXPECTED_MESSAGE, `message type 0x${frame.type.toString(16)} before REQUEST`);
+    }
+    if (frame.type === MessageType.PING) {
+      try {
+        if (frame.body.length > 0) decodeBody(frame);
+      } catch {
+        return this.nak(NakCode.MALFORMED, 'PING body is not one msgpack value', frame.seq);
+      }
+      this.#out.send(MessageType.PONG, frame.body);
+      return undefined;
+    }
+    if (frame.type === MessageType.BYE) {
+      this.#closeGracefully(ByeReason.CLIENT);
+      return undefined;
+    }
+    // ICD §3: a receiver ignores message types it does not know (and ones not meant for it).
+    return undefined;
+  }
+
+  async #onRequest(frame: Frame): Promise<void> {
+    let body: unknown;
+    try {
+      body = decodeBody(frame);
+    } catch (err) {
+      return this.nak(NakCode.MALFORMED, `REQUEST body: ${(err as Error).message}`, frame.seq);
+    }
+    const checked = checkRequest(body);
+    if (!checked.ok) return this.nak(NakCode.INVALID_REQUEST, checked.reason, frame.seq);
+    const req = checked.request;
+    const auth = await authorize(this.#ctx, req, this.#remote);
+    if (!this.open) return undefined;
+    if (!auth.ok) return this.nak(auth.code, auth.reason, frame.seq);
+    const admitted = this.#admit(auth.grant);
+    if (admitted !== null) return this.nak(admitted, `${auth.grant.agency.id}: ${admitted}`, frame.seq);
+    this.#activate(req, auth.grant);
+    return undefined;
+  }
+
+  /** Admission is last in the check order; a switch to another agency re-admits. */
+  #admit(grant: Grant): NakCode | null {
+    const before = this.#grant?.agency.index;
+    if (before !== undefined && before !== grant.agency.index) this.#ctx.admission.release(this.#slot);
+    const r = this.#ctx.admission.tryAdmit(this.#slot, grant.agency.index);
+    if (r === AdmitResult.AGENCY_FULL) return NakCode.AGENCY_FULL;
+    if (r === AdmitResult.SERVER_FULL) return NakCode.SERVER_FULL;
+    return null;
+  }
+
+  #activate(req: ValidRequest, grant: Grant): void {
+    const ctx = this.#ctx;
+    if (this.#requestTimer !== undefined) ctx.clock.clearTimeout(this.#requestTimer);
+    this.#requestTimer = undefined;
+    if (this.#clientId === null)
+      this.#clientId = formatClientId(ctx.bootId, ctx.admission.nextClientNumber());
+    this.#grant = grant;
+    this.#state = 'active';
+    this.#log = this.#log.child({ clientId: this.#clientId, agency: grant.agency.id });
+    if (this.#sub) this.#fanout.remove(this.#sub);
+    // The cursor is fixed before the ACK leaves: a client that reacts to the ACK at once
+    // must still get every record acquired after it.
+    this.#sub = new Subscription(ctx, this, req, grant);
+    this.#sub.join();
+    const names = grant.parameters?.map((i) => ctx.dictionary[i]!.name);
+    this.#out.send(MessageType.ACK, {
+      clientId: this.#clientId,
+      agency: grant.agency.id,
+      stream: req.stream,
+      mode: req.mode,
+      heartbeatMs: ctx.config.server.heartbeatMs,
+      serverTime: ctx.clock.nowUs(),
+      ...(names ? { parameters: names } : {}),
+    });
+    ctx.metrics.add(AgencyCounter.ACKS, grant.agency.index, 1);
+    this.#log.info(
+      { client: req.client, stream: req.stream, mode: req.mode, delivery: req.delivery },
+      'session admitted',
+    );
+    this.#heartbeat.start();
+    this.#sub.sendSnapshot();
+    this.#fanout.add(this.#sub);
+  }
+
+  #sendHeartbeat(): void {
+    if (this.#state !== 'active') return;
+    const ctx = this.#ctx;
+    const state = heartbeatState({
+      linkUp: ctx.control.linkUp(),
+      nowUs: ctx.clock.nowUs(),
+      lastAcquisitionUs: ctx.control.lastAcquisitionUs(),
+      heartbeatMs: ctx.config.server.heartbeatMs,
+      archiveEnded: false,
+    });
+    this.#out.send(MessageType.HEARTBEAT, {
+      state,
+      lastDataTime: this.#sub?.lastDataTime ?? 0,
+      linkUp: ctx.control.linkUp(),
+    });
+    ctx.metrics.add(AgencyCounter.HEARTBEATS, this.agencyIndex, 1);
+  }
+
+  /** NAK, flush, close (ICD §4). Idempotent: only the first refusal is sent. */
+  nak(code: NakCode, reason: string, requestSeq?: number): void {
+    if (!this.open) return;
+    this.#ctx.metrics.nak(code);
+    this.#log.info({ code, reason }, 'NAK');
+    this.#out.send(
+      MessageType.NAK,
+      requestSeq === undefined ? { code, reason } : { code, reason, requestSeq },
+    );
+    this.#reason = `NAK ${code}`;
+    this.#flushAndClose();
+  }
+
+  /** BYE then flush and close: shutdown, slow consumer. */
+  bye(reason: string, extra: Record<string, unknown> = {}): void {
+    if (!this.open) return;
+    this.#out.send(MessageType.BYE, { reason, ...extra });
+    this.#reason = `BYE ${reason}`;
+    this.#flushAndClose();
+  }
+
+  #closeGracefully(reason: string): void {
+    this.#reason = `client ${reason}`;
+    this.#flushAndClose();
+  }
+
+  /** Internal error: NAK INTERNAL and close (ICD §4). */
+  fail(err: unknown): void {
+    this.#internal(err);
+  }
+
+  #internal(err: unknown): void {
+    this.#log.error({ err }, 'session failed');
+    this.nak(NakCode.INTERNAL, 'internal server error');
+    if (this.open) this.destroy('internal error');
+  }
+
+  #flushAndClose(): void {
+    this.#state = 'closing';
+    this.#detach();
+    this.#socket.end();
+    // A peer that stops reading would hold the socket forever: bound the flush.
+    this.#flushTimer = this.#ctx.clock.setTimeout(() => this.#socket.destroy(), FLUSH_GRACE_MS);
+  }
+
+  /** Hard close: no flush. */
+  destroy(reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#reason = reason;
+    this.#detach();
+    this.#socket.destroy();
+  }
+
+  /** Stops everything that could write to the socket; frees the admission slot at once. */
+  #detach(): void {
+    if (this.#sub) this.#fanout.remove(this.#sub);
+    this.#heartbeat.stop();
+    if (this.#requestTimer !== undefined) this.#ctx.clock.clearTimeout(this.#requestTimer);
+    this.#requestTimer = undefined;
+    this.#ctx.admission.release(this.#slot);
+  }
+
+  #finish(): void {
+    if (this.#state === 'closed') return;
+    this.#detach();
+    this.#state = 'closed';
+    if (this.#flushTimer !== undefined) this.#ctx.clock.clearTimeout(this.#flushTimer);
+    if (this.#grant) this.#ctx.metrics.add(AgencyCounter.SESSIONS_CLOSED, this.#grant.agency.index, 1);
+    this.#log.info({ reason: this.#reason }, 'session closed');
+    this.#resolve({ clientId: this.#clientId, agency: this.#grant?.agency.id ?? null, reason: this.#reason });
+  }
+}

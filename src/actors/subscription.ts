@@ -1,0 +1,143 @@
+// A session's realtime subscription: its cursor in the ring, its delivery policy for
+// falling behind (ICD §6), rate decimation, and the value-table snapshot it starts with.
+import { ByeReason } from '../../protocol/constants.ts';
+import { unpack } from '../../protocol/msgpack.ts';
+import { AgencyCounter } from '../metrics/counters.ts';
+import type { RecordMeta } from '../ring/ring.ts';
+import type { Grant } from './authorize.ts';
+import type { ActorContext } from './context.ts';
+import { type SharedData, singleData } from './data-body.ts';
+import type { Subscriber } from './fanout.ts';
+import type { ValidRequest } from './request.ts';
+import { Selection } from './selection.ts';
+import type { Session } from './session.ts';
+
+export class Subscription implements Subscriber {
+  readonly selection: Selection;
+  cursor = 0;
+  /** ERT of the last record sent (HEARTBEAT `lastDataTime`). */
+  lastDataTime = 0;
+  readonly #ctx: ActorContext;
+  readonly #session: Session;
+  readonly #req: ValidRequest;
+  readonly #grant: Grant;
+  readonly #agency: number;
+  /** Records skipped since the previous DATA, reported in the next one. */
+  #skipped = 0;
+  #lastSeqSent = 0;
+  /** Parameter records up to this seq are already in the snapshot DATA. */
+  #snapshotSeq = -1;
+  readonly #lastSampleErt: Float64Array | null;
+  readonly #minIntervalUs: number;
+
+  constructor(ctx: ActorContext, session: Session, req: ValidRequest, grant: Grant) {
+    this.#ctx = ctx;
+    this.#session = session;
+    this.#req = req;
+    this.#grant = grant;
+    this.#agency = grant.agency.index;
+    this.selection = new Selection(req, grant.parameters, ctx.dictionary.length);
+    this.#minIntervalUs = req.rateHz === undefined ? 0 : 1e6 / req.rateHz;
+    this.#lastSampleErt =
+      req.rateHz === undefined ? null : new Float64Array(ctx.dictionary.length).fill(-Infinity);
+  }
+
+  /** Joins the live stream at the ring head. */
+  join(): void {
+    // The head is taken before the snapshot: a sample committed in between is either in
+    // the snapshot (then skipped in admit() by seq) or after it, so none is lost or repeated.
+    this.cursor = this.#ctx.reader.head(this.selection.ring);
+  }
+
+  /** A parameters session starts with the current value of every subscribed parameter. */
+  sendSnapshot(): void {
+    const indices = this.#grant.parameters;
+    if (this.#req.stream !== 'parameters' || indices === undefined) return;
+    const entries: { payload: Uint8Array; seq: number; ert: number; index: number }[] = [];
+    this.#ctx.values.snapshot(indices, (index, payload) => {
+      const copy = Uint8Array.from(payload);
+      const rec = unpack(copy) as { seq: number; ert: number };
+      entries.push({ payload: copy, seq: rec.seq, ert: rec.ert, index });
+    });
+    if (entries.length === 0) return;
+    // ICD §6: records within a session are in acquisition order.
+    entries.sort((a, b) => a.seq - b.seq);
+    this.#snapshotSeq = entries[entries.length - 1]!.seq;
+    if (this.#lastSampleErt) for (const e of entries) this.#lastSampleErt[e.index] = e.ert;
+    const data = singleData(
+      'parameters',
+      entries.map((e) => e.payload),
+      entries.map((e) => e.seq),
+      entries.map((e) => e.ert),
+    );
+    this.#send(data);
+  }
+
+  shareKey(): string {
+    return this.#lastSampleErt !== null || this.#snapshotSeq >= 0 ? '' : this.selection.key;
+  }
+
+  admit(meta: RecordMeta): boolean {
+    if (this.#snapshotSeq >= 0) {
+      if (meta.seq <= this.#snapshotSeq) return false;
+      this.#snapshotSeq = -1;
+    }
+    if (this.#lastSampleErt !== null) {
+      const last = this.#lastSampleErt[meta.key1]!;
+      if (meta.ert - last < this.#minIntervalUs) return false;
+      this.#lastSampleErt[meta.key1] = meta.ert;
+    }
+    return true;
+  }
+
+  deliver(data: SharedData): void {
+    if (!this.#session.open) return;
+    const buffered = this.#session.out.buffered;
+    if (this.#req.delivery === 'latest') {
+      // Falling behind: the kernel and our buffer already hold the backlog this client
+      // may have; more would only age. Count what it misses and send the newest later.
+      if (buffered > this.#ctx.config.session.latestHighWaterBytes) {
+        this.#skip(data.count);
+        return;
+      }
+    } else if (buffered + data.bytes.length > this.#ctx.config.session.completeBufferBytes) {
+      this.#slowConsumer();
+      return;
+    }
+    this.#send(data);
+  }
+
+  lost(positions: number): void {
+    if (!this.#session.open) return;
+    if (this.#req.delivery === 'complete') this.#slowConsumer();
+    else this.#skip(positions);
+  }
+
+  fail(err: unknown): void {
+    this.#session.fail(err);
+  }
+
+  #skip(n: number): void {
+    this.#skipped += n;
+    this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, n);
+  }
+
+  #send(data: SharedData): void {
+    const bytes = this.#session.out.sendData(data, this.#skipped);
+    this.#skipped = 0;
+    this.#lastSeqSent = data.lastSeq;
+    this.lastDataTime = data.lastErt;
+    this.#session.heartbeat.dataSent();
+    const m = this.#ctx.metrics;
+    m.add(AgencyCounter.DATA_MESSAGES, this.#agency, 1);
+    m.add(AgencyCounter.RECORDS_SENT, this.#agency, data.count);
+    m.add(AgencyCounter.BYTES_SENT, this.#agency, bytes);
+    m.observeLatencyUs(this.#ctx.clock.nowUs() - data.firstErt);
+  }
+
+  #slowConsumer(): void {
+    this.#ctx.metrics.add(AgencyCounter.SLOW_CONSUMER_CLOSES, this.#agency, 1);
+    this.#session.log.warn({ seq: this.#lastSeqSent }, 'slow consumer: closing');
+    this.#session.bye(ByeReason.SLOW_CONSUMER, { seq: this.#lastSeqSent });
+  }
+}

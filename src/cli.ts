@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// `scs` command line: serve, token, check-config. Errors are one line; exit codes:
+// 0 ok, 1 runtime failure, 2 usage or configuration error.
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/errors.ts';
+import { loadConfig } from './config/load.ts';
+import { hashToken } from './config/token.ts';
+import { RuntimeError } from './server/node-check.ts';
+import { startServer } from './server/server.ts';
+
+const HELP: Record<string, string> = {
+  main: `Usage: scs <command> [options]
+
+Commands:
+  serve             run the distribution server (what npm start runs)
+  token [TOKEN]     print the scrypt hash of an agency token (reads stdin when TOKEN is omitted)
+  check-config FILE validate a configuration file (merged over config/default.json)
+
+Run 'scs <command> --help' for the options of a command.`,
+  serve: `Usage: scs serve [--config FILE] [--port N] [--http-port N] [--actors N]
+
+  --config FILE    configuration merged over config/default.json
+  --port N         client TCP port (ICD-001), default 7300
+  --http-port N    ops HTTP port (/metrics, /healthz, /readyz), default 7301
+  --actors N       actor threads, default 2`,
+  token: `Usage: scs token [TOKEN]
+
+Prints the tokenHash to put in an agency's configuration. Without TOKEN it reads one line from stdin.`,
+  'check-config': `Usage: scs check-config FILE
+
+Validates FILE merged over config/default.json; prints "ok" or one line per problem.`,
+};
+
+class UsageError extends Error {
+  readonly code = 'ERR_USAGE';
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
+  return Number(v);
+}
+
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'http-port': { type: 'string' },
+      actors: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return void console.log(HELP.serve);
+  const server = await startServer({
+    configFile: values.config,
+    overrides: {
+      port: int('port', values.port),
+      httpPort: int('http-port', values['http-port']),
+      actors: int('actors', values.actors),
+    },
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // ICD: BYE SHUTDOWN to every client, flush, and be gone within shutdownMs whatever happens.
+    setTimeout(() => {
+      console.error(`scs: forced exit after ${server.config.server.shutdownMs} ms (${signal})`);
+      process.exit(1);
+    }, server.config.server.shutdownMs).unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP.main);
+    return command === undefined ? 2 : 0;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return -1;
+    case 'token': {
+      if (rest.includes('--help')) {
+        console.log(HELP.token);
+        return 0;
+      }
+      const token = rest[0] ?? (await readStdinLine());
+      if (token.length < 8) throw new UsageError('a token must be at least 8 characters');
+      console.log(hashToken(token));
+      return 0;
+    }
+    case 'check-config': {
+      if (rest.includes('--help')) {
+        console.log(HELP['check-config']);
+        return 0;
+      }
+      if (rest.length !== 1) throw new UsageError('check-config takes exactly one FILE');
+      loadConfig({ file: rest[0] });
+      console.log('ok');
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (see scs --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as Error & { code?: string };
+    console.error(`scs: ${e.message}`);
+    const usage =
+      err instanceof UsageError || err instanceof ConfigError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    process.exitCode = usage || err instanceof RuntimeError ? 2 : 1;
+  },
+);

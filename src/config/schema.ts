@@ -1,0 +1,179 @@
+import type { SchemaObject } from 'ajv';
+import { MAX_SERVER_BODY, STREAMS, type Stream } from '../../protocol/constants.ts';
+
+// The server configuration: its JSON schema (defaults live here) and, written by hand to match,
+// its TypeScript type. config/README.md documents every field; keep the three in step.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Agency ids: also used in logs, metrics labels and client ids. */
+export const AGENCY_ID_PATTERN = '^[A-Za-z0-9_.-]{1,32}$';
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly actors: number;
+  readonly maxSockets: number;
+  readonly maxClients: number;
+  readonly connectRatePerIp: number;
+  readonly requestTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly shutdownMs: number;
+  readonly stateDir: string;
+}
+
+export interface SessionConfig {
+  readonly completeBufferBytes: number;
+  readonly latestHighWaterBytes: number;
+  readonly maxDataBytes: number;
+  readonly maxRecordsPerData: number;
+}
+
+export interface RingConfig {
+  readonly slots: number;
+  readonly slotBytes: number;
+}
+
+export interface AgencyConfig {
+  readonly tokenHash: string;
+  readonly maxConnections: number;
+  readonly streams: readonly Stream[];
+  readonly parameters: readonly string[];
+  readonly allowFrom: readonly string[];
+  readonly maxArchiveQueries: number;
+}
+
+export interface SimulatorConfig {
+  readonly enabled: boolean;
+  readonly scid: number;
+  readonly station: string;
+  readonly frameRateHz: number;
+  readonly frameLength: number;
+  readonly seed: number;
+  readonly dataBreaks: { readonly everySec: number; readonly durationSec: number };
+}
+
+export interface Config {
+  readonly server: ServerConfig;
+  readonly session: SessionConfig;
+  readonly ring: { readonly [S in Stream]: RingConfig };
+  readonly agencies: Readonly<Record<string, AgencyConfig>>;
+  readonly simulator: SimulatorConfig;
+  readonly log: { readonly level: LogLevel };
+}
+
+const MAX_PORT = 65_535;
+
+function int(minimum: number, maximum: number, defaultValue?: number): SchemaObject {
+  return {
+    type: 'integer',
+    minimum,
+    maximum,
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+  };
+}
+
+function text(defaultValue: string, maxLength = 255): SchemaObject {
+  return { type: 'string', minLength: 1, maxLength, default: defaultValue };
+}
+
+/** A fixed-shape object: unknown fields are errors (a typo must not be silently ignored). */
+function section(properties: Record<string, SchemaObject>): SchemaObject {
+  return { type: 'object', additionalProperties: false, properties, default: {} };
+}
+
+function ring(slots: number, slotBytes: number): SchemaObject {
+  return section({
+    slots: { ...int(2, 2 ** 24, slots), powerOfTwo: true },
+    slotBytes: { ...int(64, 1024 * 1024, slotBytes), multipleOf: 8 },
+  });
+}
+
+const agency: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tokenHash'],
+  properties: {
+    tokenHash: { type: 'string', scryptHash: true },
+    maxConnections: int(1, 1_000_000, 4),
+    streams: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...STREAMS] },
+      default: [...STREAMS],
+    },
+    parameters: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 256 },
+      default: ['*'],
+    },
+    allowFrom: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', cidr: true },
+      default: ['0.0.0.0/0', '::/0'],
+    },
+    maxArchiveQueries: int(0, 1000, 2),
+  },
+};
+
+export const configSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['agencies'],
+  properties: {
+    server: section({
+      host: text('0.0.0.0'),
+      port: int(0, MAX_PORT, 7300),
+      httpHost: text('127.0.0.1'),
+      httpPort: int(0, MAX_PORT, 7301),
+      actors: int(1, 256, 2),
+      maxSockets: int(1, 1_000_000, 10_000),
+      maxClients: int(1, 1_000_000, 5_000),
+      connectRatePerIp: int(1, 1_000_000, 2_000),
+      requestTimeoutMs: int(100, 600_000, 10_000),
+      heartbeatMs: int(100, 3_600_000, 2_000),
+      shutdownMs: int(0, 600_000, 5_000),
+      stateDir: text('var', 4096),
+    }),
+    session: section({
+      completeBufferBytes: int(65_536, 2 ** 32, 8 * 1024 * 1024),
+      latestHighWaterBytes: int(1024, 2 ** 32, 256 * 1024),
+      maxDataBytes: int(1024, MAX_SERVER_BODY, 1024 * 1024),
+      maxRecordsPerData: int(1, 1_000_000, 2_000),
+    }),
+    ring: section({
+      frames: ring(16_384, 2048),
+      packets: ring(16_384, 2048),
+      parameters: ring(65_536, 256),
+      events: ring(4096, 1024),
+    }),
+    agencies: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: AGENCY_ID_PATTERN },
+      additionalProperties: agency,
+    },
+    simulator: section({
+      enabled: { type: 'boolean', default: true },
+      scid: int(0, 1023, 42),
+      station: text('SIM', 32),
+      frameRateHz: { type: 'number', exclusiveMinimum: 0, maximum: 10_000, default: 10 },
+      frameLength: int(16, 2048, 1115),
+      seed: int(0, 2 ** 32 - 1, 1),
+      dataBreaks: section({
+        everySec: int(0, 86_400, 300),
+        durationSec: int(1, 86_400, 10),
+      }),
+    }),
+    log: section({
+      level: { type: 'string', enum: [...LOG_LEVELS], default: 'info' },
+    }),
+  },
+};

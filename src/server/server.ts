@@ -1,0 +1,171 @@
+// The main thread: composes the pipeline (acquisition → ring → actors → wire) and owns
+// its life cycle. `close()` is graceful and idempotent; `destroy()` is hard.
+import type { Worker } from 'node:worker_threads';
+import { STREAMS } from '../../protocol/constants.ts';
+import { sourceDictionary } from '../acquisition/index.ts';
+import type { ActorInit } from '../actors/context.ts';
+import { Admission, createAdmission } from '../admission/admission.ts';
+import { bootId } from '../admission/client-id.ts';
+import { compileAgencies } from '../config/access.ts';
+import { type CliOverrides, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { usesDemoToken } from '../config/token.ts';
+import { createMetrics } from '../metrics/counters.ts';
+import { createRegistry } from '../metrics/registry.ts';
+import { createRingSet, RingSetReader } from '../ring/ring.ts';
+import { createValueTable } from '../ring/value-table.ts';
+import { type Clock, systemClock } from '../util/clock.ts';
+import { createLogger, type Logger } from '../util/logger.ts';
+import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
+import { ActorPool } from './actor-pool.ts';
+import { Listener } from './listener.ts';
+import { assertSocketTransfer } from './node-check.ts';
+import { startOpsHttp } from './ops-http.ts';
+
+export type SourceSpec =
+  | { kind: 'simulator' }
+  | {
+      kind: 'test';
+      options: {
+        mode: 'inject' | 'saturate' | 'rate';
+        rateHz?: number;
+        frameLength?: number;
+        batch?: number;
+        vcids?: number[];
+      };
+    };
+
+export interface StartOptions {
+  /** A config file merged over config/default.json. */
+  configFile?: string;
+  /** A config object merged over config/default.json (and over configFile). */
+  config?: Record<string, unknown>;
+  overrides?: CliOverrides;
+  source?: SourceSpec;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface ScsServer {
+  readonly config: Config;
+  readonly port: number;
+  readonly httpPort: number;
+  readonly clientIdPrefix: string;
+  /** The actor threads (supervision tooling, fault-injection tests). */
+  actorThreads(): readonly Worker[];
+  inject(records: readonly InjectRecord[]): Promise<void>;
+  setLink(up: boolean): void;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
+  assertSocketTransfer();
+  const config = loadConfig({ file: opts.configFile, object: opts.config, overrides: opts.overrides });
+  const log = opts.logger ?? createLogger({ level: config.log.level, name: 'scs' });
+  const clock = opts.clock ?? systemClock;
+  for (const id of usesDemoToken(config)) {
+    log.warn({ agency: id }, `agency ${id} uses its demo token: replace it before operations (scs token)`);
+  }
+
+  const boot = bootId(config.server.stateDir);
+  const source: SourceSpec =
+    opts.source ??
+    (config.simulator.enabled ? { kind: 'simulator' } : { kind: 'test', options: { mode: 'inject' } });
+  const sourceWire = source.kind === 'simulator' ? { kind: 'simulator', config: config.simulator } : source;
+  const dictionary = sourceDictionary(sourceWire as Parameters<typeof sourceDictionary>[0]);
+  const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
+  const valueTable = createValueTable(Math.max(1, dictionary.length), config.ring.parameters.slotBytes);
+  const agencies = compileAgencies(config);
+  const agencyList = [...agencies.values()].sort((a, b) => a.index - b.index);
+  const admission = createAdmission(
+    agencyList.map((a) => a.maxConnections),
+    config.server.maxClients,
+    config.server.maxSockets,
+  );
+  // Replaced actors claim fresh regions; room for many replacements.
+  const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
+
+  const acquisition = new AcquisitionThread(
+    { rings, valueTable, source: sourceWire },
+    log.child({ thread: 'acquisition' }),
+  );
+  await acquisition.start();
+
+  const init: ActorInit = {
+    config,
+    rings,
+    valueTable,
+    admission,
+    metrics,
+    dictionary,
+    bootId: boot,
+    controlChannel: `scs-control-${boot}-${process.pid}`,
+  };
+  const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
+  const admissionView = new Admission(admission);
+  const listener = new Listener({
+    host: config.server.host,
+    port: config.server.port,
+    maxSockets: config.server.maxSockets,
+    connectRatePerIp: config.server.connectRatePerIp,
+    clock,
+    pool,
+    admission: admissionView,
+    log,
+  });
+  const reader = new RingSetReader(rings);
+  const registry = createRegistry({
+    metrics,
+    admission: admissionView,
+    agencyNames: agencyList.map((a) => a.id),
+    ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
+    extra: { main: listener.counters },
+  });
+  let accepting = false;
+  const ops = await startOpsHttp({
+    host: config.server.httpHost,
+    port: config.server.httpPort,
+    registry,
+    health: () => ({
+      ok: acquisition.running && pool.threads > 0,
+      detail: { acquisition: acquisition.running, actors: pool.threads, openSockets: listener.openSockets },
+    }),
+    ready: () => accepting && acquisition.running,
+    logger: log,
+  });
+  const port = await listener.listen();
+  accepting = true;
+  log.info({ port, httpPort: ops.port, actors: config.server.actors, bootId: boot }, 'SCS listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      accepting = false;
+      await listener.close();
+      // Leave time within shutdownMs to tear the threads down after the sessions.
+      await pool.drain(Math.max(500, config.server.shutdownMs - 1500));
+      await pool.destroy();
+      await acquisition.stop();
+      await ops.close();
+      log.info('SCS stopped');
+    })();
+    return closing;
+  };
+  const destroy = async () => {
+    accepting = false;
+    closing ??= Promise.resolve();
+    await Promise.allSettled([listener.close(), pool.destroy(), acquisition.stop(), ops.close()]);
+  };
+  return {
+    config,
+    port,
+    httpPort: ops.port,
+    clientIdPrefix: boot,
+    actorThreads: () => pool.workers(),
+    inject: (records) => acquisition.inject(records),
+    setLink: (up) => acquisition.setLink(up),
+    close,
+    destroy,
+  };
+}

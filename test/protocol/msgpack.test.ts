@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { MAX_DEPTH, pack, unpack } from '../../protocol/msgpack.ts';
+
+const hex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+/** Values of the ICD-001 profile: what the server and clients exchange. */
+const profileValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
+    fc.string(),
+    fc.uint8Array().map((u) => Buffer.from(u)),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(
+      fc.string().filter((k) => k !== '__proto__'),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
+  ),
+})).value;
+
+describe('protocol/msgpack', () => {
+  it('round-trips every profile value', () => {
+    fc.assert(
+      fc.property(profileValue, (value) => {
+        expect(unpack(pack(value))).to.deep.equal(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes integers beyond 32 bits as 64-bit integers, not float64', () => {
+    expect(pack({ t: 1_700_000_000_000_000 }).toString('hex')).to.equal('81a174d300060a24181e4000');
+    expect(pack(-(2 ** 40)).toString('hex')).to.equal('d3ffffff0000000000');
+    expect(pack(2 ** 32 - 1).toString('hex')).to.equal('ceffffffff');
+    expect(unpack(hex('cf0000010000000000'))).to.equal(2 ** 40);
+  });
+
+  it('writes bytes as bin and decodes bin as bytes', () => {
+    expect(pack({ data: new Uint8Array([1, 2, 3]) }).toString('hex')).to.equal('81a464617461c403010203');
+    const decoded = unpack(hex('81a464617461c403010203')) as { data: Uint8Array };
+    expect(decoded.data).to.be.instanceOf(Uint8Array);
+    expect([...decoded.data]).to.deep.equal([1, 2, 3]);
+  });
+
+  it('drops undefined map entries and writes undefined array items as nil', () => {
+    expect(unpack(pack({ a: undefined, b: [undefined, 1] }))).to.deep.equal({ b: [null, 1] });
+  });
+
+  it(`accepts nesting ${MAX_DEPTH} deep and refuses one more`, () => {
+    const nested = (depth: number): Buffer => Buffer.concat([Buffer.alloc(depth - 1, 0x91), hex('90')]);
+    expect(() => unpack(nested(MAX_DEPTH))).to.not.throw();
+    expect(() => unpack(nested(MAX_DEPTH + 1))).to.throw(/nesting/);
+  });
+
+  it('refuses a container that announces more items than bytes remain', () => {
+    expect(() => unpack(hex('dfffffffff'))).to.throw(/end/);
+    expect(() => unpack(hex('dc0002c0'))).to.throw(/end/);
+  });
+
+  it('refuses a string or bin that runs past the end', () => {
+    expect(() => unpack(hex('a5616263'))).to.throw(/end/);
+    expect(() => unpack(hex('c40501'))).to.throw(/end/);
+  });
+
+  for (const [name, bytes] of Object.entries({
+    'fixext 1': 'd40000',
+    'ext 8 (bundled strings)': 'c70162ff',
+    'the never-used 0xc1': 'c1',
+  })) {
+    it(`refuses ${name}`, () => {
+      expect(() => unpack(hex(bytes))).to.throw(/profile/);
+    });
+  }
+});

@@ -1,0 +1,109 @@
+// The acquisition thread: the single writer of the rings and the value table. Runs one
+// Source into a RingSink and answers the main thread's messages (src/acquisition/messages.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { AcquisitionError, AcquisitionErrorCode } from '../src/acquisition/errors.ts';
+import { defineSource } from '../src/acquisition/index.ts';
+import type {
+  AcquisitionWorkerData,
+  FromAcquisition,
+  InjectRecord,
+  ToAcquisition,
+} from '../src/acquisition/messages.ts';
+import { RingSink } from '../src/acquisition/sink.ts';
+import { systemClock } from '../src/util/clock.ts';
+import { createLogger } from '../src/util/logger.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('workers/acquisition.ts must run as a worker thread');
+const data = workerData as AcquisitionWorkerData;
+
+function post(msg: FromAcquisition): void {
+  port!.postMessage(msg);
+}
+
+function fatalMessage(err: unknown): FromAcquisition {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? { kind: 'fatal', message, code } : { kind: 'fatal', message };
+}
+
+let started: { sink: RingSink; stop: () => Promise<void> };
+try {
+  const definition = defineSource(data.source);
+  const log = createLogger({ level: data.logLevel ?? 'info', name: 'scs-acquisition' });
+  const sink = new RingSink({
+    rings: data.rings,
+    valueTable: data.valueTable,
+    dictionary: definition.dictionary,
+    clock: systemClock,
+    log,
+  });
+  const source = definition.create(systemClock);
+  source.start(sink);
+  started = { sink, stop: () => source.stop() };
+} catch (err) {
+  // Rethrown after the report, so the main thread also sees the worker's 'error' event
+  // (a failed start rejects there) and the thread ends.
+  post(fatalMessage(err));
+  throw err;
+}
+
+// Once running, a failure anywhere (a source's timer, a message handler) would leave the
+// rings half-fed: report it and end the thread, and the main thread restarts acquisition.
+function die(err: unknown): void {
+  post(fatalMessage(err));
+  process.exit(1);
+}
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+
+function write(sink: RingSink, r: InjectRecord): void {
+  switch (r.stream) {
+    case 'frames':
+      sink.frame(r.rec);
+      return;
+    case 'packets':
+      sink.packet(r.rec);
+      return;
+    case 'parameters':
+      sink.sample(r.rec);
+      return;
+    case 'events':
+      sink.event(r.rec);
+      return;
+    default:
+      throw new AcquisitionError(
+        AcquisitionErrorCode.ERR_WORKER_MESSAGE,
+        `inject: unknown stream ${String((r as { stream: unknown }).stream)}`,
+      );
+  }
+}
+
+port.on('message', (msg: ToAcquisition) => {
+  const { sink, stop } = started;
+  switch (msg.kind) {
+    case 'inject':
+      for (const r of msg.records) write(sink, r);
+      sink.commit();
+      post({ kind: 'injected', heads: sink.heads() });
+      return;
+    case 'link':
+      sink.setLink(msg.up);
+      return;
+    case 'stop':
+      void stop().then(() => {
+        // Nothing is acquired any more: readers report DATA_BREAK from now on.
+        sink.setLink(false);
+        post({ kind: 'stopped' });
+        port.close();
+      });
+      return;
+    default:
+      throw new AcquisitionError(
+        AcquisitionErrorCode.ERR_WORKER_MESSAGE,
+        `unknown message kind ${String((msg as { kind: unknown }).kind)}`,
+      );
+  }
+});
+
+post({ kind: 'ready' });
