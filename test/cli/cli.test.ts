@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ScsClient } from '../../protocol/client.ts';
+import { MessageType } from '../../protocol/constants.ts';
+import { verifyToken } from '../../src/config/token.ts';
+import { testAgencies } from '../support/server.ts';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const run = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8' });
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scs-cli-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Resolves with the client port once the server logs that it listens. */
+function listening(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        if (line.includes('"SCS listening"')) resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+describe('scs command line (run as a process)', function () {
+  this.timeout(30_000);
+
+  it('--help lists the commands and exits 0; an unknown command is a one-line error, exit 2', () => {
+    const help = run(['--help']);
+    expect(help.status).to.equal(0);
+    expect(help.stdout).to.contain('serve').and.contain('token').and.contain('check-config');
+    const bad = run(['launch']);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr.trim().split('\n')).to.have.length(1);
+    expect(bad.stderr).to.contain("unknown command 'launch'");
+  });
+
+  it('token prints a scrypt hash of the token given, or of the line on stdin', () => {
+    const arg = run(['token', 'a-long-secret']);
+    expect(arg.status).to.equal(0);
+    expect(verifyToken('a-long-secret', arg.stdout.trim())).to.equal(true);
+    const stdin = run(['token'], 'from-standard-input\n');
+    expect(verifyToken('from-standard-input', stdin.stdout.trim())).to.equal(true);
+    expect(run(['token', 'short']).status).to.equal(2);
+  });
+
+  it('check-config: ok for a good file; file, field and rule for a bad one, exit 2', () => {
+    const good = tmpFile('good.json', JSON.stringify({ server: { port: 7400 } }));
+    expect(run(['check-config', good]).stdout.trim()).to.equal('ok');
+    const bad = tmpFile('bad.json', JSON.stringify({ server: { port: 70000 } }));
+    const r = run(['check-config', bad]);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain('bad.json').and.contain('/server/port').and.contain('maximum');
+    const broken = tmpFile('broken.json', '{ "server": { "port": 7400, } }');
+    const p = run(['check-config', broken]);
+    expect(p.status).to.equal(2);
+    expect(p.stderr)
+      .to.contain('broken.json')
+      .and.match(/line 1/);
+  });
+
+  it('serve: a bad --port is refused with a one-line message', () => {
+    const r = run(['serve', '--port', 'eighty']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain('--port');
+  });
+
+  it('serve runs the server; SIGTERM sends BYE SHUTDOWN to clients and exits 0 within 5 s', async () => {
+    const config = tmpFile(
+      'scs.json',
+      JSON.stringify({
+        server: {
+          port: 0,
+          httpPort: 0,
+          host: '127.0.0.1',
+          stateDir: mkdtempSync(join(tmpdir(), 'scs-state-')),
+        },
+        agencies: testAgencies(),
+        log: { level: 'info' },
+      }),
+    );
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const port = await listening(child);
+      const client = await ScsClient.connect({ port });
+      await client.request({
+        agency: 'alpha',
+        token: 'alpha-secret',
+        client: 'cli-test',
+        stream: 'parameters',
+        mode: 'realtime',
+      });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      let bye: Record<string, unknown> | undefined;
+      for (;;) {
+        const m = await client.read().catch(() => undefined);
+        if (m === undefined) break;
+        if (m.type === MessageType.BYE) bye = m.body;
+      }
+      expect(bye).to.deep.equal({ reason: 'SHUTDOWN' });
+      expect(await exited).to.equal(0);
+      expect(Date.now() - t0).to.be.below(5000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
