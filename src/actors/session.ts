@@ -32,6 +32,8 @@ export interface SessionOutcome {
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const FLUSH_GRACE_MS = 5000;
+/** Frames waiting behind an asynchronous REQUEST check before the session stops reading. */
+const INBOX_HIGH_WATER = 64;
 
 export class Session {
   readonly #ctx: ActorContext;
@@ -115,6 +117,8 @@ export class Session {
     // Frames are views into `chunk` or the decoder's spill buffer; REQUEST checks are
     // asynchronous (scrypt), so each queued frame keeps its own copy of the body.
     for (const f of frames) this.#inbox.push({ ...f, body: Buffer.from(f.body) });
+    // Back-pressure on the client: a burst of messages behind a slow check stays in the kernel.
+    if (this.#inbox.length > INBOX_HIGH_WATER) this.#socket.pause();
     void this.#drainInbox();
   }
 
@@ -122,7 +126,10 @@ export class Session {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while (this.open && this.#inbox.length > 0) await this.#handle(this.#inbox.shift()!);
+      while (this.open && this.#inbox.length > 0) {
+        await this.#handle(this.#inbox.shift()!);
+        if (this.#inbox.length === 0 && this.#socket.isPaused() && this.open) this.#socket.resume();
+      }
     } catch (err) {
       this.#internal(err);
     } finally {
@@ -140,6 +147,11 @@ export class Session {
         if (frame.body.length > 0) decodeBody(frame);
       } catch {
         return this.nak(NakCode.MALFORMED, 'PING body is not one msgpack value', frame.seq);
+      }
+      // A client that pings without reading the answers would grow our buffer without bound.
+      if (this.#out.buffered > this.#ctx.config.session.completeBufferBytes) {
+        this.destroy('PING flood while not reading');
+        return undefined;
       }
       this.#out.send(MessageType.PONG, frame.body);
       return undefined;
