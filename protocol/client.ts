@@ -24,7 +24,7 @@ export interface ClientOptions {
    * and the socket is never paused. For event-driven users such as the load harness.
    */
   queue?: boolean;
-  /** Longest wait for close() to complete before the socket is destroyed (default 5,000 ms). */
+  /** Longest wait for connect() and for close() (then the socket is destroyed); default 5,000 ms. */
   timeoutMs?: number;
 }
 
@@ -111,7 +111,7 @@ export class ScsClient extends EventEmitter {
   /** Sends REQUEST; resolves with the ACK body, rejects with NakError on NAK (ICD §4). */
   request(body: RequestBody): Promise<AckBody> {
     return new Promise((resolve, reject) => {
-      if (this.#closed || this.#socket.writableEnded) {
+      if (!this.#writable) {
         reject(this.#failure ?? new ClientError('ERR_CLOSED', 'connection closed'));
         return;
       }
@@ -128,7 +128,7 @@ export class ScsClient extends EventEmitter {
 
   /** Sends BYE and closes gracefully. */
   bye(reason = 'CLIENT'): Promise<void> {
-    if (!this.#closed && !this.#socket.writableEnded) this.send(MessageType.BYE, { reason });
+    if (this.#writable) this.send(MessageType.BYE, { reason });
     return this.close();
   }
 
@@ -142,7 +142,7 @@ export class ScsClient extends EventEmitter {
 
   /** Writes bytes as they are, e.g. a deliberately broken frame. */
   sendRaw(bytes: Uint8Array): void {
-    if (this.#closed || this.#socket.writableEnded) throw new ClientError('ERR_CLOSED', 'connection closed');
+    if (!this.#writable) throw new ClientError('ERR_CLOSED', 'connection closed');
     this.#socket.write(bytes);
   }
 
@@ -185,6 +185,10 @@ export class ScsClient extends EventEmitter {
   /** Closes at once, discarding unsent data. */
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  get #writable(): boolean {
+    return !this.#closed && !this.#socket.destroyed && !this.#socket.writableEnded;
   }
 
   #onData(chunk: Buffer): void {

@@ -7,17 +7,16 @@ export const PACKET_TIME_BYTES = 8;
 export const FRAME_HEADER_BYTES = 6;
 export const FECF_BYTES = 2;
 /** The smallest idle packet: a header and one byte of data (the length field counts data bytes − 1). */
-export const MIN_IDLE_PACKET_BYTES = PACKET_HEADER_BYTES + 1;
+const MIN_IDLE_PACKET_BYTES = PACKET_HEADER_BYTES + 1;
 export const IDLE_APID = 0x7ff;
 /** First-header pointer of a frame whose data field holds only idle data. */
 export const FHP_IDLE_ONLY = 0x7fe;
 export const MAX_SCID = 0x3ff;
 export const MAX_VCID = 7;
-export const MAX_APID = 0x7fe;
 export const MAX_FRAME_BYTES = 65_536;
 const IDLE_PATTERN = 0x55;
 
-export function frameDataCapacity(frameLength: number): number {
+function frameDataCapacity(frameLength: number): number {
   return frameLength - FRAME_HEADER_BYTES - FECF_BYTES;
 }
 

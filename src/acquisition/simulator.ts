@@ -46,7 +46,7 @@ export interface SimulatorConfig {
   readonly dataBreaks: { readonly everySec: number; readonly durationSec: number };
 }
 
-export const SIM_VCID = { HOUSEKEEPING: 0, PAYLOAD: 1, IDLE: 7 } as const;
+const SIM_VCID = { HOUSEKEEPING: 0, PAYLOAD: 1, IDLE: 7 } as const;
 
 /** Frame k of the downlink carries FRAME_SCHEDULE[k mod length]; an empty slot is an idle frame. */
 export const FRAME_SCHEDULE: readonly { vcid: number; apids: readonly number[] }[] = [
@@ -86,7 +86,7 @@ function invalid(what: string): never {
   throw new AcquisitionError(AcquisitionErrorCode.ERR_SIMULATOR_CONFIG, `simulator: ${what}`);
 }
 
-export function validateSimulatorConfig(cfg: SimulatorConfig): void {
+function validateSimulatorConfig(cfg: SimulatorConfig): void {
   if (!Number.isInteger(cfg.scid) || cfg.scid < 0 || cfg.scid > MAX_SCID)
     invalid(`scid must be 0…${MAX_SCID}`);
   if (typeof cfg.station !== 'string' || cfg.station.length === 0)
@@ -194,7 +194,7 @@ class Simulator implements Source {
     const { scid, station } = this.#cfg;
     const ert = sink.nowUs();
     const view = this.#view;
-    const spans: [number, number][] = [];
+    const spans: { apid: number; ssc: number; start: number; bytes: number }[] = [];
     let off = FRAME_HEADER_BYTES;
     for (const apid of apids) {
       const layout = LAYOUTS.get(apid)!;
@@ -208,7 +208,7 @@ class Simulator implements Source {
         this.#raw[layout.firstParam + i] = raw;
         p += writeRaw(view, p, field, raw);
       });
-      spans.push([off, layout.bytes]);
+      spans.push({ apid, ssc, start: off, bytes: layout.bytes });
       off = p;
     }
     const vcfc = this.#vcfc[vcid]!;
@@ -217,11 +217,10 @@ class Simulator implements Source {
     this.#mcfc = (this.#mcfc + 1) & 0xff;
     // The sink encodes (copies) every record before returning, so one frame buffer is reused.
     sink.frame({ ert, station, scid, vcid, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frame });
-    spans.forEach(([start, bytes], i) => {
+    for (const { apid, ssc, start, bytes } of spans) {
       const data = this.#frame.subarray(start, start + bytes);
-      const ssc = view.getUint16(start + 2) & 0x3fff;
-      sink.packet({ ert, scet, station, scid, vcid, apid: apids[i]!, ssc, quality: 0, data });
-    });
+      sink.packet({ ert, scet, station, scid, vcid, apid, ssc, quality: 0, data });
+    }
     for (const apid of apids) {
       const layout = LAYOUTS.get(apid)!;
       layout.packet.fields.forEach((field, i) => {
@@ -239,23 +238,10 @@ class Simulator implements Source {
     this.#linkUp = up;
     sink.setLink(up);
     const station = this.#cfg.station;
-    sink.event(
-      up
-        ? {
-            time: sink.nowUs(),
-            severity: 'INFO',
-            source: station,
-            type: 'LINK_UP',
-            message: `Acquisition of signal at ${station}`,
-          }
-        : {
-            time: sink.nowUs(),
-            severity: 'WARNING',
-            source: station,
-            type: 'LINK_DOWN',
-            message: `Loss of signal at ${station}`,
-          },
-    );
+    const [severity, type, message] = up
+      ? (['INFO', 'LINK_UP', `Acquisition of signal at ${station}`] as const)
+      : (['WARNING', 'LINK_DOWN', `Loss of signal at ${station}`] as const);
+    sink.event({ time: sink.nowUs(), severity, source: station, type, message });
   }
 
   #checkMode(sink: AcquisitionSink, param: number, field: SimField, eng: unknown, time: number): void {

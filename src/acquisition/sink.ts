@@ -1,7 +1,7 @@
 // The acquisition side's writer: numbers every record of a stream (`seq`), encodes it once
 // as its ICD §6 msgpack map, writes it to its ring (and parameters to the value table), and
 // publishes link state and acquisition time on the control block.
-import { STREAMS, type Stream } from '../../protocol/constants.ts';
+import { SEVERITIES, STREAMS, type Stream } from '../../protocol/constants.ts';
 import { pack } from '../../protocol/msgpack.ts';
 import type { EventRecord, FrameRecord, PacketRecord, ParameterRecord } from '../../protocol/types.ts';
 import { ControlBlock } from '../ring/layout.ts';
@@ -17,12 +17,7 @@ const FRAMES = STREAMS.indexOf('frames');
 const PACKETS = STREAMS.indexOf('packets');
 const PARAMETERS = STREAMS.indexOf('parameters');
 const EVENTS = STREAMS.indexOf('events');
-const SEVERITY_INDEX: Readonly<Record<EventIn['severity'], number>> = {
-  INFO: 0,
-  WARNING: 1,
-  ALARM: 2,
-  CRITICAL: 3,
-};
+const SEVERITY_INDEX: ReadonlyMap<string, number> = new Map(SEVERITIES.map((s, i) => [s, i]));
 
 export interface RingSinkOptions {
   rings: RingSetBuffers;
@@ -143,7 +138,7 @@ export class RingSink implements AcquisitionSink {
     if (e.parameter !== undefined) rec.parameter = e.parameter;
     if (e.value !== undefined) rec.value = e.value;
     const param = e.parameter === undefined ? -1 : (this.#paramIndex.get(e.parameter) ?? -1);
-    this.#put(EVENTS, pack(rec), seq, e.time, 0, SEVERITY_INDEX[e.severity], param, 0);
+    this.#put(EVENTS, pack(rec), seq, e.time, 0, SEVERITY_INDEX.get(e.severity) ?? -1, param, 0);
   }
 
   setLink(up: boolean): void {

@@ -30,8 +30,8 @@ export interface TestSourceOptions {
   vcids?: number[];
 }
 
-export const TEST_SCID = 1;
-export const TEST_STATION = 'TEST';
+const TEST_SCID = 1;
+const TEST_STATION = 'TEST';
 export const TEST_APID = 200;
 /** The test packet: primary header, time, and the frame's number as a 64-bit counter. */
 const TEST_PACKET_BYTES = PACKET_HEADER_BYTES + PACKET_TIME_BYTES + 8;

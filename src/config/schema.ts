@@ -165,7 +165,7 @@ export const configSchema: SchemaObject = {
       scid: int(0, 1023, 42),
       station: text('SIM', 32),
       frameRateHz: { type: 'number', exclusiveMinimum: 0, maximum: 10_000, default: 10 },
-      frameLength: int(16, 2048, 1115),
+      frameLength: int(153, 2048, 1115),
       seed: int(0, 2 ** 32 - 1, 1),
       dataBreaks: section({
         everySec: int(0, 86_400, 300),

@@ -2,30 +2,27 @@
 // stop, and restart after a crash. It is the rings' single writer, so at most one
 // runs at a time.
 import { Worker } from 'node:worker_threads';
+import type {
+  AcquisitionWorkerData,
+  FromAcquisition,
+  InjectRecord,
+  ToAcquisition,
+} from '../acquisition/messages.ts';
 import type { Logger } from '../util/logger.ts';
+
+export type { InjectRecord };
 
 const ACQUISITION_ENTRY = new URL('../../workers/acquisition.ts', import.meta.url).pathname;
 
-type FromAcquisition =
-  | { kind: 'ready' }
-  | { kind: 'injected'; heads: number[] }
-  | { kind: 'stopped' }
-  | { kind: 'fatal'; message: string };
-
-export type InjectRecord = {
-  stream: 'frames' | 'packets' | 'parameters' | 'events';
-  rec: Record<string, unknown>;
-};
-
 export class AcquisitionThread {
-  readonly #workerData: unknown;
+  readonly #workerData: AcquisitionWorkerData;
   readonly #log: Logger;
   #worker: Worker | null = null;
   #stopping = false;
   #restarts = 0;
   #pending: ((m: FromAcquisition) => void)[] = [];
 
-  constructor(workerData: unknown, log: Logger) {
+  constructor(workerData: AcquisitionWorkerData, log: Logger) {
     this.#workerData = workerData;
     this.#log = log;
   }
@@ -73,7 +70,7 @@ export class AcquisitionThread {
     });
   }
 
-  #request(msg: unknown): Promise<FromAcquisition> {
+  #request(msg: ToAcquisition): Promise<FromAcquisition> {
     const w = this.#worker;
     if (w === null) return Promise.resolve({ kind: 'stopped' });
     return new Promise((resolve) => {
@@ -84,12 +81,13 @@ export class AcquisitionThread {
 
   /** Writes records through the acquisition side, as if acquired; resolves once committed. */
   async inject(records: readonly InjectRecord[]): Promise<void> {
-    const r = await this.#request({ kind: 'inject', records });
+    const r = await this.#request({ kind: 'inject', records: [...records] });
     if (r.kind !== 'injected') throw new Error('acquisition thread is not running');
   }
 
   setLink(up: boolean): void {
-    this.#worker?.postMessage({ kind: 'link', up });
+    const msg: ToAcquisition = { kind: 'link', up };
+    this.#worker?.postMessage(msg);
   }
 
   async stop(): Promise<void> {

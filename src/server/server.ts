@@ -2,7 +2,7 @@
 // its life cycle. `close()` is graceful and idempotent; `destroy()` is hard.
 import type { Worker } from 'node:worker_threads';
 import { STREAMS } from '../../protocol/constants.ts';
-import { sourceDictionary } from '../acquisition/index.ts';
+import { type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
 import { bootId } from '../admission/client-id.ts';
@@ -22,18 +22,8 @@ import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
 
-export type SourceSpec =
-  | { kind: 'simulator' }
-  | {
-      kind: 'test';
-      options: {
-        mode: 'inject' | 'saturate' | 'rate';
-        rateHz?: number;
-        frameLength?: number;
-        batch?: number;
-        vcids?: number[];
-      };
-    };
+/** Which source feeds the acquisition thread: the simulator (configured by `simulator`) or a test source. */
+export type SourceChoice = { kind: 'simulator' } | Extract<SourceSpec, { kind: 'test' }>;
 
 export interface StartOptions {
   /** A config file merged over config/default.json. */
@@ -41,7 +31,7 @@ export interface StartOptions {
   /** A config object merged over config/default.json (and over configFile). */
   config?: Record<string, unknown>;
   overrides?: CliOverrides;
-  source?: SourceSpec;
+  source?: SourceChoice;
   logger?: Logger;
   clock?: Clock;
 }
@@ -69,11 +59,12 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   }
 
   const boot = bootId(config.server.stateDir);
-  const source: SourceSpec =
+  const choice: SourceChoice =
     opts.source ??
     (config.simulator.enabled ? { kind: 'simulator' } : { kind: 'test', options: { mode: 'inject' } });
-  const sourceWire = source.kind === 'simulator' ? { kind: 'simulator', config: config.simulator } : source;
-  const dictionary = sourceDictionary(sourceWire as Parameters<typeof sourceDictionary>[0]);
+  const source: SourceSpec =
+    choice.kind === 'simulator' ? { kind: 'simulator', config: config.simulator } : choice;
+  const dictionary = sourceDictionary(source);
   const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
   const valueTable = createValueTable(Math.max(1, dictionary.length), config.ring.parameters.slotBytes);
   const agencies = compileAgencies(config);
@@ -87,7 +78,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
 
   const acquisition = new AcquisitionThread(
-    { rings, valueTable, source: sourceWire },
+    { rings, valueTable, source, logLevel: config.log.level },
     log.child({ thread: 'acquisition' }),
   );
   await acquisition.start();

@@ -95,12 +95,23 @@ export class FakeClock implements Clock {
     for (;;) {
       const next = this.#earliest(target);
       if (next === undefined) break;
-      this.#now = next.due;
-      if (next.period > 0) next.due += next.period;
+      // A timer overdue after stall() runs late, at the current time, as on a real event loop.
+      this.#now = Math.max(this.#now, next.due);
+      // Like Node, an interval's next run counts from when this one ran, so a late interval
+      // does not fire a burst to catch up.
+      if (next.period > 0) next.due = this.#now + next.period;
       else this.#timers.delete(next.id);
       next.fn();
     }
     this.#now = target;
+  }
+
+  /**
+   * Moves time forward by ms without firing anything, as a blocked event loop would; the
+   * timers that fell due meanwhile fire, late, at the next advance() (advance(0) will do).
+   */
+  stall(ms: number): void {
+    this.#now += Math.max(0, ms);
   }
 
   #add(fn: () => void, ms: number, period: number): number {

@@ -7,7 +7,7 @@ import { type Message, ScsClient } from '../../protocol/client.ts';
 import { MessageType } from '../../protocol/constants.ts';
 import type { RequestBody } from '../../protocol/types.ts';
 import { hashToken } from '../../src/config/token.ts';
-import { type ScsServer, type SourceSpec, startServer } from '../../src/server/server.ts';
+import { type ScsServer, type SourceChoice, startServer } from '../../src/server/server.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 
 const hashes = new Map<string, string>();
@@ -56,7 +56,7 @@ export interface TestServerOptions {
   server?: Record<string, unknown>;
   session?: Record<string, unknown>;
   agencies?: Record<string, unknown>;
-  source?: SourceSpec;
+  source?: SourceChoice;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<ScsServer> {
