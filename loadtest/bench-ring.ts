@@ -36,7 +36,8 @@ function bench(payloadBytes: number): void {
   const dst = new Uint8Array(slotBytes);
   let failed = 0;
   const metaReads = rate(RECORDS, () => {
-    for (let i = 0; i < RECORDS; i++) if (reader.readMeta(0, oldest + (i % (head - oldest)), out) !== 0) failed++;
+    for (let i = 0; i < RECORDS; i++)
+      if (reader.readMeta(0, oldest + (i % (head - oldest)), out) !== 0) failed++;
   });
   const payloadReads = rate(RECORDS, () => {
     for (let i = 0; i < RECORDS; i++) {
