@@ -4,31 +4,13 @@
 // process can follow thousands of sockets at GB/s. Bodies arrive in arbitrary TCP pieces, hence
 // the explicit state (token bytes carried in `#pend`, payload bytes still to skip in `#skip`).
 
+import { HEAD, int, KIND, Kind, uint } from './msgpack-tokens.ts';
+
 export interface RecordSink {
   /** One record closed; `seq`/`ert` are −1 when absent or not numbers, `dataBytes` 0 when absent. */
   record(seq: number, ert: number, dataBytes: number): void;
   skipped(count: number): void;
 }
-
-const Kind = {
-  RESERVED: 0,
-  POS_FIXINT: 1,
-  NEG_FIXINT: 2,
-  FIXMAP: 3,
-  FIXARRAY: 4,
-  FIXSTR: 5,
-  NIL_BOOL: 6,
-  BIN: 7,
-  EXT: 8,
-  FLOAT32: 9,
-  FLOAT64: 10,
-  UINT: 11,
-  INT: 12,
-  FIXEXT: 13,
-  STR: 14,
-  ARRAY: 15,
-  MAP: 16,
-} as const;
 
 const Key = { OTHER: 0, RECORDS: 1, SKIPPED: 2, SEQ: 3, ERT: 4, DATA: 5 } as const;
 const Role = { BODY: 0, RECORDS: 1, RECORD: 2, OTHER: 3 } as const;
@@ -36,66 +18,15 @@ const Role = { BODY: 0, RECORDS: 1, RECORD: 2, OTHER: 3 } as const;
 const MAX_DEPTH = 32;
 /** Longest key compared; longer keys are skipped as unknown. */
 const MAX_KEY = 16;
-const KEYS: [number, Uint8Array][] = [
-  [Key.RECORDS, new TextEncoder().encode('records')],
-  [Key.SKIPPED, new TextEncoder().encode('skipped')],
-  [Key.SEQ, new TextEncoder().encode('seq')],
-  [Key.ERT, new TextEncoder().encode('ert')],
-  [Key.DATA, new TextEncoder().encode('data')],
-];
-
-// Per type byte: its kind, and how many bytes after it form the fixed header (number value,
-// length or count; ext: length then its type byte). −1 marks the reserved byte 0xc1.
-const KIND = new Uint8Array(256);
-const HEAD = new Int8Array(256);
-(() => {
-  const set = (lo: number, hi: number, kind: number, head: number) => {
-    for (let b = lo; b <= hi; b++) {
-      KIND[b] = kind;
-      HEAD[b] = head;
-    }
-  };
-  set(0x00, 0x7f, Kind.POS_FIXINT, 0);
-  set(0x80, 0x8f, Kind.FIXMAP, 0);
-  set(0x90, 0x9f, Kind.FIXARRAY, 0);
-  set(0xa0, 0xbf, Kind.FIXSTR, 0);
-  set(0xc0, 0xc0, Kind.NIL_BOOL, 0);
-  set(0xc1, 0xc1, Kind.RESERVED, -1);
-  set(0xc2, 0xc3, Kind.NIL_BOOL, 0);
-  set(0xc4, 0xc4, Kind.BIN, 1);
-  set(0xc5, 0xc5, Kind.BIN, 2);
-  set(0xc6, 0xc6, Kind.BIN, 4);
-  set(0xc7, 0xc7, Kind.EXT, 2);
-  set(0xc8, 0xc8, Kind.EXT, 3);
-  set(0xc9, 0xc9, Kind.EXT, 5);
-  set(0xca, 0xca, Kind.FLOAT32, 4);
-  set(0xcb, 0xcb, Kind.FLOAT64, 8);
-  set(0xcc, 0xcc, Kind.UINT, 1);
-  set(0xcd, 0xcd, Kind.UINT, 2);
-  set(0xce, 0xce, Kind.UINT, 4);
-  set(0xcf, 0xcf, Kind.UINT, 8);
-  set(0xd0, 0xd0, Kind.INT, 1);
-  set(0xd1, 0xd1, Kind.INT, 2);
-  set(0xd2, 0xd2, Kind.INT, 4);
-  set(0xd3, 0xd3, Kind.INT, 8);
-  set(0xd4, 0xd8, Kind.FIXEXT, 1);
-  set(0xd9, 0xd9, Kind.STR, 1);
-  set(0xda, 0xda, Kind.STR, 2);
-  set(0xdb, 0xdb, Kind.STR, 4);
-  set(0xdc, 0xdc, Kind.ARRAY, 2);
-  set(0xdd, 0xdd, Kind.ARRAY, 4);
-  set(0xde, 0xde, Kind.MAP, 2);
-  set(0xdf, 0xdf, Kind.MAP, 4);
-  set(0xe0, 0xff, Kind.NEG_FIXINT, 0);
-})();
+/** Longest token kept whole: type byte, 4-byte length, key text. */
+const MAX_TOKEN = 1 + 4 + MAX_KEY;
 
 export class DataBodyScanner {
   readonly #sink: RecordSink;
-  // The current token's bytes: type byte, fixed header and, for a map key, the key itself.
-  readonly #pend = new Uint8Array(1 + 4 + MAX_KEY);
-  readonly #view = new DataView(this.#pend.buffer);
+  // A token cut by the end of a piece is carried here until it is complete.
+  readonly #pend = new Uint8Array(MAX_TOKEN);
   #pendLen = 0;
-  #need = 0;
+  readonly #float = new DataView(new ArrayBuffer(8));
   #skip = 0;
   // Open containers, innermost last. Maps count keys and values as items.
   readonly #role = new Uint8Array(MAX_DEPTH);
@@ -117,7 +48,6 @@ export class DataBodyScanner {
   /** Starts a new body. */
   reset(): void {
     this.#pendLen = 0;
-    this.#need = 0;
     this.#skip = 0;
     this.#depth = 0;
     this.#done = false;
@@ -143,108 +73,181 @@ export class DataBodyScanner {
         return;
       }
       if (this.#pendLen === 0) {
-        const head = HEAD[buf[pos]!]!;
-        if (head < 0) {
-          this.#broken = true;
-          return;
+        const d = this.#depth - 1;
+        if (d >= 0 && this.#role[d] === Role.RECORDS) {
+          const whole = this.#record(buf, pos, end);
+          if (whole > 0) {
+            pos += whole;
+            this.#itemDone(d);
+            continue;
+          }
         }
-        this.#need = 1 + head;
+        const used = this.#token(buf, pos, end - pos);
+        if (used > 0) {
+          pos += used;
+          continue;
+        }
+        if (this.#broken) return;
       }
-      while (this.#pendLen < this.#need && pos < end) this.#pend[this.#pendLen++] = buf[pos++]!;
-      if (this.#pendLen < this.#need) return;
-      if (this.#token()) this.#pendLen = 0;
+      // The token runs past this piece: carry it byte by byte (tokens are ≤ MAX_TOKEN bytes).
+      this.#pend[this.#pendLen++] = buf[pos++]!;
+      if (this.#token(this.#pend, 0, this.#pendLen) > 0) this.#pendLen = 0;
     }
   }
 
-  /** Handles the complete token in `#pend`; false when it needs more bytes (a key's text). */
-  #token(): boolean {
-    const b = this.#pend[0]!;
+  /**
+   * Fast path, the common case: one whole record at `src[at]`, a fixmap of short string keys
+   * and flat values, handled in one pass without the token state machine. Only its last
+   * value may run past `end` (then skipped as the next piece arrives). Returns the bytes
+   * consumed, or 0 (nothing changed) to let the general path take it.
+   */
+  #record(src: Uint8Array, at: number, end: number): number {
+    const b = src[at]!;
+    if ((b & 0xf0) !== 0x80) return 0;
+    let pairs = b & 0x0f;
+    let p = at + 1;
+    let seq = -1;
+    let ert = -1;
+    let dataBytes = 0;
+    while (pairs-- > 0) {
+      if (p >= end || (src[p]! & 0xe0) !== 0xa0) return 0;
+      const keyLen = src[p]! & 0x1f;
+      // The key and the value's type byte and longest header (8 bytes) are in this piece.
+      if (p + 1 + keyLen + 9 > end) return 0;
+      const key = keyOf(src, p + 1, keyLen);
+      p += 1 + keyLen;
+      const v = src[p]!;
+      const head = HEAD[v]!;
+      let value = -1;
+      let len = 0;
+      switch (KIND[v]) {
+        case Kind.POS_FIXINT:
+          value = v;
+          break;
+        case Kind.NEG_FIXINT:
+          value = v - 256;
+          break;
+        case Kind.UINT:
+          value = uint(src, p + 1, head);
+          break;
+        case Kind.INT:
+          value = int(src, p + 1, head);
+          break;
+        case Kind.NIL_BOOL:
+          break;
+        case Kind.FIXSTR:
+          len = v & 0x1f;
+          break;
+        case Kind.STR:
+        case Kind.BIN:
+          len = uint(src, p + 1, head);
+          break;
+        default:
+          return 0;
+      }
+      p += 1 + head;
+      if (key === Key.SEQ) seq = value;
+      else if (key === Key.ERT) ert = value;
+      else if (key === Key.DATA) dataBytes = len;
+      if (p + len > end) {
+        if (pairs > 0) return 0;
+        this.#skip = p + len - end;
+        p = end;
+      } else {
+        p += len;
+      }
+    }
+    this.#sink.record(seq, ert, dataBytes);
+    return p - at;
+  }
+
+  /**
+   * Handles the token at `src[at]` if its `avail` bytes hold all of it (type byte, fixed
+   * header and, for a map key, the key's text) and returns its length; else returns 0 and
+   * changes nothing.
+   */
+  #token(src: Uint8Array, at: number, avail: number): number {
+    const b = src[at]!;
     const head = HEAD[b]!;
+    if (head < 0) {
+      this.#broken = true;
+      return 0;
+    }
+    if (avail < 1 + head) return 0;
     switch (KIND[b]) {
       case Kind.POS_FIXINT:
         this.#value(b);
-        return true;
+        return 1;
       case Kind.NEG_FIXINT:
         this.#value(b - 256);
-        return true;
+        return 1;
       case Kind.UINT:
-        this.#value(this.#uint(1, head));
-        return true;
+        this.#value(uint(src, at + 1, head));
+        return 1 + head;
       case Kind.INT:
-        this.#value(this.#int(1, head));
-        return true;
+        this.#value(int(src, at + 1, head));
+        return 1 + head;
       case Kind.FLOAT32:
-        this.#value(this.#view.getFloat32(1));
-        return true;
       case Kind.FLOAT64:
-        this.#value(this.#view.getFloat64(1));
-        return true;
+        for (let i = 0; i < head; i++) this.#float.setUint8(i, src[at + 1 + i]!);
+        this.#value(head === 4 ? this.#float.getFloat32(0) : this.#float.getFloat64(0));
+        return 1 + head;
       case Kind.NIL_BOOL:
         this.#value(-1);
-        return true;
+        return 1;
       case Kind.FIXSTR:
-        return this.#str(b & 0x1f, 1);
-      case Kind.STR:
-        return this.#str(this.#uint(1, head), 1 + head);
+        return this.#str(src, at + 1, b & 0x1f, avail - 1);
+      case Kind.STR: {
+        const used = this.#str(src, at + 1 + head, uint(src, at + 1, head), avail - 1 - head);
+        return used === 0 ? 0 : used + head;
+      }
       case Kind.BIN: {
-        const len = this.#uint(1, head);
+        const len = uint(src, at + 1, head);
         if (this.#inRecord(Key.DATA)) this.#dataBytes = len;
         this.#skip = len;
         this.#value(-1);
-        return true;
+        return 1 + head;
       }
       case Kind.EXT:
-        this.#skip = this.#uint(1, head - 1);
+        this.#skip = uint(src, at + 1, head - 1);
         this.#value(-1);
-        return true;
+        return 1 + head;
       case Kind.FIXEXT:
         this.#skip = 1 << (b - 0xd4);
         this.#value(-1);
-        return true;
+        return 1 + head;
       case Kind.FIXMAP:
         this.#open(true, b & 0x0f);
-        return true;
+        return 1;
       case Kind.FIXARRAY:
         this.#open(false, b & 0x0f);
-        return true;
+        return 1;
       case Kind.MAP:
-        this.#open(true, this.#uint(1, head));
-        return true;
+        this.#open(true, uint(src, at + 1, head));
+        return 1 + head;
       case Kind.ARRAY:
-        this.#open(false, this.#uint(1, head));
-        return true;
+        this.#open(false, uint(src, at + 1, head));
+        return 1 + head;
       default:
         this.#broken = true;
-        return true;
+        return 0;
     }
   }
 
-  #str(len: number, textAt: number): boolean {
+  /** A string of `len` bytes whose text starts at `src[textAt]` (`avail` bytes there); as #token. */
+  #str(src: Uint8Array, textAt: number, len: number, avail: number): number {
     const d = this.#depth - 1;
     const isKey = d >= 0 && this.#isMap[d] === 1 && this.#keyNext[d] === 1;
     if (!isKey || len > MAX_KEY || len === 0) {
       if (this.#inRecord(Key.DATA)) this.#dataBytes = len;
       this.#skip = len;
       this.#value(-1);
-      return true;
+      return 1;
     }
-    if (this.#need === textAt) {
-      this.#need += len; // collect the key's text before deciding
-      return false;
-    }
-    this.#key[d] = this.#match(textAt, len);
+    if (avail < len) return 0;
+    this.#key[d] = keyOf(src, textAt, len);
     this.#itemDone(d);
-    return true;
-  }
-
-  #match(at: number, len: number): number {
-    for (const [id, text] of KEYS) {
-      if (text.length !== len) continue;
-      let i = 0;
-      while (i < len && this.#pend[at + i] === text[i]) i++;
-      if (i === len) return id;
-    }
-    return Key.OTHER;
+    return 1 + len;
   }
 
   #inRecord(key: number): boolean {
@@ -328,20 +331,27 @@ export class DataBodyScanner {
       this.#left[p]! -= 1;
     }
   }
+}
 
-  #uint(at: number, n: number): number {
-    const v = this.#view;
-    if (n === 1) return v.getUint8(at);
-    if (n === 2) return v.getUint16(at);
-    if (n === 4) return v.getUint32(at);
-    return v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
+/** Which of the keys the scanner looks for is the `len`-byte text at `src[at]`. */
+function keyOf(src: Uint8Array, at: number, len: number): number {
+  const c0 = src[at];
+  if (len === 3) {
+    if (c0 === 0x73 && src[at + 1] === 0x65 && src[at + 2] === 0x71) return Key.SEQ; // seq
+    if (c0 === 0x65 && src[at + 1] === 0x72 && src[at + 2] === 0x74) return Key.ERT; // ert
+  } else if (len === 4) {
+    if (c0 === 0x64 && src[at + 1] === 0x61 && src[at + 2] === 0x74 && src[at + 3] === 0x61) return Key.DATA; // data
+  } else if (len === 7) {
+    if (same(src, at, RECORDS)) return Key.RECORDS;
+    if (same(src, at, SKIPPED)) return Key.SKIPPED;
   }
+  return Key.OTHER;
+}
 
-  #int(at: number, n: number): number {
-    const v = this.#view;
-    if (n === 1) return v.getInt8(at);
-    if (n === 2) return v.getInt16(at);
-    if (n === 4) return v.getInt32(at);
-    return v.getInt32(at) * 2 ** 32 + v.getUint32(at + 4);
-  }
+const RECORDS = new TextEncoder().encode('records');
+const SKIPPED = new TextEncoder().encode('skipped');
+
+function same(src: Uint8Array, at: number, text: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) if (src[at + i] !== text[i]) return false;
+  return true;
 }

@@ -31,7 +31,7 @@ export interface FanoutClientOptions {
 const opts = JSON.parse(process.argv[2] ?? '{}') as FanoutClientOptions;
 const totals = new ReaderTotals();
 // One read buffer for every socket of the process: libuv fills it and the onread callback
-// consumes it synchronously (the reader copies only headers and trailers out of it) before
+// consumes it synchronously (the reader copies out only the few bytes it keeps) before
 // any other socket's read can reuse it, so sharing is safe and saves a buffer per read.
 const readBuffer = Buffer.allocUnsafe(1024 * 1024);
 /** Receive time of the chunk being parsed: every record of one read arrived at once. */
@@ -152,7 +152,8 @@ async function admitAll(): Promise<Record<string, number>> {
 serveParent(opts.lifetimeMs, (msg) => {
   if (msg.kind === 'start') {
     totals.start();
-  } else if (msg.kind === 'stop') {
+    toParent({ kind: 'started' });
+  } else if (msg.kind === 'snapshot') {
     const protocol = { crcChecked: 0, crcErrors: 0, malformed: 0, messageGaps: 0 };
     let open = 0;
     for (const s of sessions) {

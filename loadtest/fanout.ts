@@ -2,6 +2,7 @@
 // separate processes, frames of --frame-length bytes; (a) at --rate-hz with N = 10, 100, 1000,
 // (b) saturated with N = 1, 10, 100 next to a NATS baseline on the same machine. Prints a
 // table, the SCS/NATS ratios and the verdicts on the targets; writes a JSON result.
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchArgs, parseBenchArgs, USAGE } from './args.ts';
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
       ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
     ].join(' '),
     machine,
+    loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     settings,
     measurements: rows,
     ratios: ratioList,

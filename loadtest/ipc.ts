@@ -6,10 +6,10 @@
 export type ControlMsg =
   /** Publisher: begin publishing. */
   | { kind: 'go' }
-  /** Readers: open the measurement window (counters and latency histogram restart). */
+  /** Readers: open the measurement window (counters and latency histogram restart), answer `started`. */
   | { kind: 'start' }
-  /** Readers: close the window and send `report`. */
-  | { kind: 'stop' }
+  /** Readers: send a `report` of the window so far (it stays open). */
+  | { kind: 'snapshot' }
   /** Close every socket and exit. */
   | { kind: 'close' };
 
@@ -18,9 +18,9 @@ export interface LatencySnapshot {
   max: number;
 }
 
-/** What one reader process measured. Window figures cover start → stop; loss figures the whole session. */
+/** What one reader process measured. Window figures cover start → snapshot; loss figures the whole session. */
 export interface ReaderReport {
-  /** Sockets still receiving at `stop`. */
+  /** Sockets still receiving at the snapshot. */
   open: number;
   windowSec: number;
   records: number;
@@ -41,7 +41,7 @@ export interface ReaderReport {
   malformed: number;
   /** Jumps in the ICD header message counter. */
   messageGaps: number;
-  /** Sockets that ended before `stop`, by reason (BYE reason, 'eof', 'error', framing violation). */
+  /** Sockets that ended before the snapshot, by reason (BYE reason, 'eof', 'error', framing violation). */
   ended: Record<string, number>;
 }
 
@@ -49,6 +49,8 @@ export interface ReaderReport {
 export type ChildMsg =
   | { kind: 'listening'; port: number; httpPort: number }
   | { kind: 'ready'; admitted: number; refused: Record<string, number> }
+  /** The window is open: what arrives from now on counts. */
+  | { kind: 'started' }
   | { kind: 'report'; report: ReaderReport }
   | { kind: 'fatal'; message: string };
 

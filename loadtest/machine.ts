@@ -9,6 +9,8 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   kernel: string;
+  /** 1-, 5- and 15-minute load averages when the run started: other work on the machine skews every figure. */
+  loadAverage: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -18,6 +20,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 

@@ -104,7 +104,8 @@ const subscribers: Subscriber[] = [];
 serveParent(opts.lifetimeMs, (msg) => {
   if (msg.kind === 'start') {
     totals.start();
-  } else if (msg.kind === 'stop') {
+    toParent({ kind: 'started' });
+  } else if (msg.kind === 'snapshot') {
     const open = subscribers.filter((s) => s.ready && s.open).length;
     toParent({
       kind: 'report',

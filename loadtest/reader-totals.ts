@@ -1,5 +1,5 @@
 // Counters of one reader process (all its sockets), with a measurement window opened by
-// `start` and closed by `report`. Loss counters cover the whole session, rates the window.
+// `start`; `report` describes the window so far. Loss counters cover the whole session.
 import { LogHistogram } from './histogram.ts';
 import type { ReaderReport } from './ipc.ts';
 
@@ -57,7 +57,6 @@ export class ReaderTotals {
   }
 
   report(open: number, protocol: ProtocolCounts): ReaderReport {
-    this.#measuring = false;
     return {
       open,
       windowSec: (performance.now() - this.#startMs) / 1000,

@@ -129,5 +129,5 @@ export function writeResult(file: string, result: unknown): void {
 }
 
 export function formatMachine(m: MachineInfo): string {
-  return `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.kernel}`;
+  return `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.kernel}; load average ${m.loadAverage.join(' ')}`;
 }

@@ -96,12 +96,14 @@ async function measureWindow(
 ): Promise<{ reports: ReaderReport[]; cpuPct: Record<string, number> }> {
   await sleep(s.warmupSec * 1000);
   const cpu = () => Object.fromEntries(Object.entries(roles).map(([k, pids]) => [k, sumCpu(pids)]));
+  const started = readers.map((r) => r.next('started', REPORT_TIMEOUT_MS));
   const cpu0 = cpu();
   const t0 = performance.now();
   for (const r of readers) r.send({ kind: 'start' });
+  await Promise.all(started);
   await sleep(durationSec * 1000);
   const pending = readers.map((r) => r.next('report', REPORT_TIMEOUT_MS));
-  for (const r of readers) r.send({ kind: 'stop' });
+  for (const r of readers) r.send({ kind: 'snapshot' });
   const reports = (await Promise.all(pending)).map((m) => m.report);
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = cpu();

@@ -130,6 +130,20 @@ describe('loadtest IcdReader', () => {
     );
   });
 
+  it('reads every msgpack integer width and floats for seq and ert', () => {
+    const values = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+    const records: Record<string, unknown>[] = values.map((v) => ({
+      seq: v,
+      ert: -v,
+      data: Buffer.alloc(3),
+    }));
+    records.push({ seq: 1.5, ert: -2.25, data: Buffer.alloc(0) });
+    const frame = encodeMessage(MessageType.DATA, 0, ERT0, pack({ stream: 'frames', records }));
+    const { sink, seen } = collector();
+    new IcdReader(sink, 1).feed(frame, 0, frame.length);
+    expect(seen.records).to.deep.equal([...values.map((v) => [v, v === 0 ? 0 : -v, 3]), [1.5, -2.25, 0]]);
+  });
+
   it('checks the CRC of every k-th frame only, and counts a corrupted one', () => {
     const frames = Array.from({ length: 8 }, (_, i) =>
       encodeMessage(MessageType.DATA, i, ERT0, pack({ stream: 'frames', records: [frameRecord(i, 100)] })),
