@@ -3,14 +3,15 @@
 // publishes link state and acquisition time on the control block.
 import { SEVERITIES, STREAMS, type Stream } from '../../protocol/constants.ts';
 import { pack } from '../../protocol/msgpack.ts';
-import type { EventRecord, FrameRecord, PacketRecord, ParameterRecord } from '../../protocol/types.ts';
+import type { EventRecord, ParameterRecord } from '../../protocol/types.ts';
 import { ControlBlock } from '../ring/layout.ts';
-import { type RecordMeta, type RingSetBuffers, RingSetWriter } from '../ring/ring.ts';
+import { type RecordMeta, type RingSetBuffers, RingSetReader, RingSetWriter } from '../ring/ring.ts';
 import { type ValueTableBuffers, ValueTableWriter } from '../ring/value-table.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
 import { limitIndex } from './limits.ts';
+import { RecordEncoder } from './record-codec.ts';
 import type { AcquisitionSink, EventIn, FrameIn, PacketIn, ParameterInfo, SampleIn } from './source.ts';
 
 const FRAMES = STREAMS.indexOf('frames');
@@ -25,7 +26,11 @@ export interface RingSinkOptions {
   /** The source's dictionary: a sample's `param` indexes it. */
   dictionary: readonly ParameterInfo[];
   clock: Clock;
-  /** First `seq` of each stream (default 1), e.g. one past the last archived record. */
+  /**
+   * First `seq` of each stream, e.g. one past the last archived record. Default: one past
+   * the last record committed to the ring (a restarted acquisition thread continues the
+   * sequence), or 1 for an empty ring.
+   */
   initialSeq?: Partial<Record<Stream, number>>;
   log: Pick<Logger, 'warn'>;
 }
@@ -51,6 +56,7 @@ export class RingSink implements AcquisitionSink {
   /** Per ring: inside a run of dropped records, which was already logged once. */
   readonly #dropping: boolean[] = STREAMS.map(() => false);
   readonly #meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
+  readonly #encoder = new RecordEncoder();
   #written = 0;
 
   constructor(opts: RingSinkOptions) {
@@ -69,39 +75,19 @@ export class RingSink implements AcquisitionSink {
     }
     this.#maxBytes = opts.rings.rings.map((r) => r.slotBytes);
     this.#maxBytes[PARAMETERS] = Math.min(this.#maxBytes[PARAMETERS]!, opts.valueTable.entryBytes);
-    this.#nextSeq = STREAMS.map((s) => opts.initialSeq?.[s] ?? 1);
+    this.#nextSeq = STREAMS.map(
+      (s, ring) => opts.initialSeq?.[s] ?? continueSeq(opts.rings, ring, opts.clock),
+    );
   }
 
   frame(f: FrameIn): void {
     const seq = this.#nextSeq[FRAMES]!;
-    const rec: FrameRecord = {
-      seq,
-      ert: f.ert,
-      station: f.station,
-      scid: f.scid,
-      vcid: f.vcid,
-      vcfc: f.vcfc,
-      quality: f.quality,
-      data: f.data,
-    };
-    this.#put(FRAMES, pack(rec), seq, f.ert, 0, f.vcid, -1, f.quality);
+    this.#put(FRAMES, this.#encoder.frame(seq, f), seq, f.ert, 0, f.vcid, -1, f.quality);
   }
 
   packet(p: PacketIn): void {
     const seq = this.#nextSeq[PACKETS]!;
-    const rec: PacketRecord = {
-      seq,
-      ert: p.ert,
-      scet: p.scet,
-      station: p.station,
-      scid: p.scid,
-      vcid: p.vcid,
-      apid: p.apid,
-      ssc: p.ssc,
-      quality: p.quality,
-      data: p.data,
-    };
-    this.#put(PACKETS, pack(rec), seq, p.ert, p.scet, p.vcid, p.apid, p.quality);
+    this.#put(PACKETS, this.#encoder.packet(seq, p), seq, p.ert, p.scet, p.vcid, p.apid, p.quality);
   }
 
   sample(s: SampleIn): void {
@@ -206,4 +192,18 @@ export class RingSink implements AcquisitionSink {
     this.#written++;
     return true;
   }
+}
+
+/**
+ * One past the seq of the last committed record of `ring`, so seq stays strictly
+ * increasing across a restart of the acquisition thread (ICD §6). If that record cannot
+ * be read (a crashed writer overwrote it before publishing), the wall clock in µs is
+ * used: larger than any seq this ring can have reached, so still increasing.
+ */
+function continueSeq(rings: RingSetBuffers, ring: number, clock: Clock): number {
+  const reader = new RingSetReader(rings);
+  const head = reader.head(ring);
+  if (head === 0) return 1;
+  const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
+  return reader.readMeta(ring, head - 1, meta) === 0 ? meta.seq + 1 : clock.nowUs();
 }

@@ -78,6 +78,7 @@ class TestSource implements Source {
   #ticker: Ticker | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #stopped = false;
+  readonly #prebuilt = new Map<number, Uint8Array[]>();
 
   constructor(opts: Required<TestSourceOptions>, clock: Clock) {
     this.name = `test-${opts.mode}`;
@@ -95,7 +96,7 @@ class TestSource implements Source {
     sink.setLink(true);
     if (this.#opts.mode === 'rate') {
       this.#ticker = new Ticker(this.#clock, this.#opts.rateHz, (_first, count) => {
-        for (let i = 0; i < count; i++) this.#emit(sink, true);
+        for (let i = 0; i < count; i++) this.#emit(sink);
         sink.commit();
       });
       this.#ticker.start();
@@ -116,12 +117,46 @@ class TestSource implements Source {
   #pump(): void {
     if (this.#stopped) return;
     const sink = this.#sink!;
-    for (let i = 0; i < this.#opts.batch; i++) this.#emit(sink, false);
+    for (let i = 0; i < this.#opts.batch; i++) this.#replay(sink);
     sink.commit();
     this.#immediate = setImmediate(() => this.#pump());
   }
 
-  #emit(sink: AcquisitionSink, withPacketAndSample: boolean): void {
+  /**
+   * Saturation measures distribution, not frame building: the frames of every (vcid, vcfc)
+   * are built once, each with its FECF, and replayed; records still get their own seq and ERT.
+   */
+  #replay(sink: AcquisitionSink): void {
+    const n = this.#n++;
+    const vcids = this.#opts.vcids;
+    const vcid = vcids[n % vcids.length]!;
+    const vcfc = this.#vcfc[vcid]!;
+    this.#vcfc[vcid] = (vcfc + 1) & 0xff;
+    let frames = this.#prebuilt.get(vcid);
+    if (frames === undefined) {
+      frames = [];
+      this.#prebuilt.set(vcid, frames);
+    }
+    let data = frames[vcfc];
+    if (data === undefined) {
+      const view = this.#view;
+      writePacketHeader(view, FRAME_HEADER_BYTES, TEST_APID, vcfc, TEST_PACKET_BYTES, true);
+      finishFrame(this.#frame, { scid: TEST_SCID, vcid, mcfc: vcfc, vcfc }, TEST_PACKET_BYTES);
+      data = Uint8Array.from(this.#frame);
+      frames[vcfc] = data;
+    }
+    sink.frame({
+      ert: sink.nowUs(),
+      station: TEST_STATION,
+      scid: TEST_SCID,
+      vcid,
+      vcfc,
+      quality: Quality.FRAME_ECF_PRESENT,
+      data,
+    });
+  }
+
+  #emit(sink: AcquisitionSink): void {
     const n = this.#n++;
     const vcids = this.#opts.vcids;
     const vcid = vcids[n % vcids.length]!;
@@ -136,7 +171,6 @@ class TestSource implements Source {
     finishFrame(this.#frame, { scid: TEST_SCID, vcid, mcfc: n & 0xff, vcfc }, TEST_PACKET_BYTES);
     const common = { ert, station: TEST_STATION, scid: TEST_SCID, vcid };
     sink.frame({ ...common, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frame });
-    if (!withPacketAndSample) return;
     const data = this.#frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + TEST_PACKET_BYTES);
     sink.packet({ ...common, scet: ert, apid: TEST_APID, ssc, quality: 0, data });
     const param = n % SIM_FIELDS.length;

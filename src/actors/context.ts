@@ -54,7 +54,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     control: new ControlBlock(init.rings.control),
     values: new ValueTableReader(init.valueTable),
     admission: new Admission(init.admission),
-    metrics: ActorMetrics.claim(init.metrics),
+    metrics: ActorMetrics.claim(init.metrics, clock.nowMs()),
     dictionary: init.dictionary,
     dictionaryIndex: new Map(init.dictionary.map((p, i) => [p.name, i])),
     agencies: compileAgencies(config),

@@ -1,10 +1,11 @@
 // The actor's reader loop: sleeps on the ring doorbell, reads each new record once
 // per actor, and hands every group of identical subscriptions one shared DATA body.
 import { STREAMS } from '../../protocol/constants.ts';
-import { ReadStatus, type RecordMeta } from '../ring/ring.ts';
+import type { RecordMeta } from '../ring/ring.ts';
 import type { ActorContext } from './context.ts';
 import { DataBuilder, type SharedData } from './data-body.ts';
 import type { Selection } from './selection.ts';
+import { WINDOW, Window } from './window.ts';
 
 /** The fan-out's view of a session subscribed to a realtime stream. */
 export interface Subscriber {
@@ -18,56 +19,12 @@ export interface Subscriber {
   deliver(data: SharedData): void;
   /** Ring positions this subscriber can no longer get (overwritten before the actor read them). */
   lost(positions: number): void;
+  /** True while the subscriber would skip whatever it is given (delivery: latest, falling behind). */
+  congested(): boolean;
+  /** Counts matching records the subscriber did not get because it was congested. */
+  skip(records: number): void;
   /** Ends the subscriber's session after an internal error (NAK INTERNAL). */
   fail(err: unknown): void;
-}
-
-/** Records read per ring per pump: bounds the scratch memory and the time between event-loop turns. */
-const WINDOW = 4096;
-
-class Window {
-  readonly scratch: Uint8Array;
-  readonly length = new Int32Array(WINDOW);
-  readonly seq = new Float64Array(WINDOW);
-  readonly ert = new Float64Array(WINDOW);
-  readonly scet = new Float64Array(WINDOW);
-  readonly key1 = new Int32Array(WINDOW);
-  readonly key2 = new Int32Array(WINDOW);
-  readonly quality = new Int32Array(WINDOW);
-  readonly slotBytes: number;
-  from = 0;
-  to = 0;
-
-  constructor(slotBytes: number) {
-    this.slotBytes = slotBytes;
-    this.scratch = new Uint8Array(WINDOW * slotBytes);
-  }
-
-  load(ctx: ActorContext, ring: number, from: number, to: number, meta: RecordMeta): void {
-    this.from = from;
-    this.to = to;
-    for (let pos = from; pos < to; pos++) {
-      const i = pos - from;
-      const n = ctx.reader.read(ring, pos, meta, this.scratch, i * this.slotBytes);
-      this.length[i] = n;
-      if (n < 0) continue;
-      this.seq[i] = meta.seq;
-      this.ert[i] = meta.ert;
-      this.scet[i] = meta.scet;
-      this.key1[i] = meta.key1;
-      this.key2[i] = meta.key2;
-      this.quality[i] = meta.quality;
-    }
-  }
-
-  fill(i: number, meta: RecordMeta): void {
-    meta.seq = this.seq[i]!;
-    meta.ert = this.ert[i]!;
-    meta.scet = this.scet[i]!;
-    meta.key1 = this.key1[i]!;
-    meta.key2 = this.key2[i]!;
-    meta.quality = this.quality[i]!;
-  }
 }
 
 export class Fanout {
@@ -83,7 +40,7 @@ export class Fanout {
 
   constructor(ctx: ActorContext) {
     this.#ctx = ctx;
-    this.#windows = STREAMS.map((_, r) => new Window(ctx.reader.slotBytes(r)));
+    this.#windows = STREAMS.map((_, r) => new Window(ctx.reader, r));
     this.#maxBytes = ctx.config.session.maxDataBytes;
     this.#maxRecords = ctx.config.session.maxRecordsPerData;
   }
@@ -151,8 +108,10 @@ export class Fanout {
       const to = Math.min(head, from + WINDOW);
       if (to < head) more = true;
       const win = this.#windows[r]!;
-      win.load(this.#ctx, r, from, to, this.#meta);
+      win.load(from, to);
       for (const group of groupSubscribers(subs)) {
+        // A subscriber that joined ahead of this window (at a newer head) waits for a later one.
+        if (group[0]!.cursor >= to) continue;
         try {
           this.#serve(r, win, group);
         } catch (err) {
@@ -167,6 +126,38 @@ export class Fanout {
   }
 
   #serve(r: number, win: Window, group: Subscriber[]): void {
+    if (group.every((s) => s.congested())) this.#skipAll(win, group);
+    else this.#send(r, win, group);
+    for (const s of group) s.cursor = win.to;
+  }
+
+  /** Nobody in the group would take data now: count what it misses, copy nothing. */
+  #skipAll(win: Window, group: Subscriber[]): void {
+    const lead = group[0]!;
+    if (lead.selection.everything && lead.shareKey() !== '') {
+      // Every position is a record it misses, readable or overwritten: no need to look.
+      for (const s of group) s.skip(win.to - lead.cursor);
+      return;
+    }
+    const meta = this.#meta;
+    let matched = 0;
+    let lost = 0;
+    for (let pos = lead.cursor; pos < win.to; pos++) {
+      const i = pos - win.from;
+      if (!win.readable(i)) {
+        lost++;
+        continue;
+      }
+      win.fill(i, meta);
+      if (lead.selection.matches(meta)) matched++;
+    }
+    for (const s of group) {
+      if (matched > 0) s.skip(matched);
+      if (lost > 0) s.lost(lost);
+    }
+  }
+
+  #send(r: number, win: Window, group: Subscriber[]): void {
     const lead = group[0]!;
     const gated = lead.shareKey() === '';
     const builder = this.#builders[r]!;
@@ -179,15 +170,18 @@ export class Fanout {
     };
     for (let pos = lead.cursor; pos < win.to; pos++) {
       const i = pos - win.from;
-      const n = win.length[i]!;
-      if (n === ReadStatus.OVERRUN) {
+      if (!win.readable(i)) {
         lost++;
         continue;
       }
-      if (n < 0) break;
       win.fill(i, meta);
       if (!lead.selection.matches(meta)) continue;
       if (gated && !lead.admit(meta)) continue;
+      const n = win.payload(i);
+      if (n < 0) {
+        lost++;
+        continue;
+      }
       if (lost > 0) {
         emit();
         for (const s of group) s.lost(lost);
@@ -198,7 +192,6 @@ export class Fanout {
     }
     emit();
     if (lost > 0) for (const s of group) s.lost(lost);
-    for (const s of group) s.cursor = win.to;
   }
 }
 

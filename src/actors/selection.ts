@@ -12,6 +12,8 @@ export class Selection {
   readonly #apids: Uint8Array | null;
   readonly #params: Uint8Array | null;
   readonly #minSeverity: number;
+  /** True when the selection takes every record of its stream (no filter narrows it). */
+  readonly everything: boolean;
 
   constructor(req: ValidRequest, parameters: readonly number[] | undefined, dictionarySize: number) {
     this.ring = STREAMS.indexOf(req.stream);
@@ -19,6 +21,11 @@ export class Selection {
     this.#apids = mask(req.apids, 2048);
     this.#params = parameters === undefined ? null : mask(parameters, dictionarySize);
     this.#minSeverity = req.minSeverity;
+    this.everything =
+      this.#vcids === null &&
+      this.#apids === null &&
+      this.#minSeverity === 0 &&
+      (parameters === undefined || parameters.length === dictionarySize);
     this.key = [
       req.stream,
       list(req.vcids),

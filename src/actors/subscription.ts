@@ -90,17 +90,29 @@ export class Subscription implements Subscriber {
     return true;
   }
 
+  congested(): boolean {
+    // Falling behind: the kernel and our buffer already hold the backlog this client
+    // may have; more would only age. It misses what comes now and gets the newest later.
+    return (
+      this.#req.delivery === 'latest' &&
+      this.#session.out.buffered > this.#ctx.config.session.latestHighWaterBytes
+    );
+  }
+
+  skip(records: number): void {
+    if (this.#session.open) this.#skip(records);
+  }
+
   deliver(data: SharedData): void {
     if (!this.#session.open) return;
-    const buffered = this.#session.out.buffered;
-    if (this.#req.delivery === 'latest') {
-      // Falling behind: the kernel and our buffer already hold the backlog this client
-      // may have; more would only age. Count what it misses and send the newest later.
-      if (buffered > this.#ctx.config.session.latestHighWaterBytes) {
-        this.#skip(data.count);
-        return;
-      }
-    } else if (buffered + data.bytes.length > this.#ctx.config.session.completeBufferBytes) {
+    if (this.congested()) {
+      this.#skip(data.count);
+      return;
+    }
+    if (
+      this.#req.delivery === 'complete' &&
+      this.#session.out.buffered + data.bytes.length > this.#ctx.config.session.completeBufferBytes
+    ) {
       this.#slowConsumer();
       return;
     }

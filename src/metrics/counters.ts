@@ -47,6 +47,13 @@ export const LATENCY_BUCKETS_US: readonly number[] = [
 const LATENCY_SLOTS = LATENCY_BUCKETS_US.length + 1;
 
 const HEADER_BYTES = 8;
+/** A region whose actor has not ticked for this long belongs to a dead actor and may be taken over. */
+export const REGION_STALE_MS = 10_000;
+
+/** Per-region claim words (Int32, Atomics) follow the header; the counters follow them. */
+function dataOffset(regions: number): number {
+  return HEADER_BYTES + Math.ceil((regions * 4) / 8) * 8;
+}
 
 interface Layout {
   stride: number;
@@ -73,7 +80,7 @@ export function createMetrics(regions: number, agencies: number): MetricsBuffers
       `metrics need at least one region and one agency (got ${regions}, ${agencies})`,
     );
   }
-  const sab = new SharedArrayBuffer(HEADER_BYTES + regions * layout(agencies).stride * 8);
+  const sab = new SharedArrayBuffer(dataOffset(regions) + regions * layout(agencies).stride * 8);
   return { sab, regions, agencies };
 }
 
@@ -107,17 +114,38 @@ export class ActorMetrics {
   private constructor(b: MetricsBuffers, region: number) {
     this.region = region;
     this.#l = layout(b.agencies);
-    this.#f64 = new Float64Array(b.sab, HEADER_BYTES + region * this.#l.stride * 8, this.#l.stride);
+    this.#f64 = new Float64Array(b.sab, dataOffset(b.regions) + region * this.#l.stride * 8, this.#l.stride);
     this.#agencies = b.agencies;
   }
 
-  /** Claims the next unused region for the calling thread. */
-  static claim(b: MetricsBuffers): ActorMetrics {
-    const region = Atomics.add(new Int32Array(b.sab, 0, 1), 0, 1);
-    if (region >= b.regions) {
-      throw new MetricsError(MetricsErrorCode.REGIONS, `all ${b.regions} metrics regions are claimed`);
+  /**
+   * Claims a region for the calling thread: an unused one, else the region of a dead actor
+   * (no tick for REGION_STALE_MS). Counters are totals, so a successor adding to its
+   * predecessor's keeps every series monotonic. Never throws: an actor must start even
+   * when every region looks alive; it then shares the stalest one (counts may race).
+   */
+  static claim(b: MetricsBuffers, nowMs: number = Date.now()): ActorMetrics {
+    const fresh = Atomics.add(new Int32Array(b.sab, 0, 1), 0, 1);
+    if (fresh < b.regions) return ActorMetrics.#own(b, fresh, nowMs);
+    const l = layout(b.agencies);
+    const f64 = new Float64Array(b.sab, dataOffset(b.regions), b.regions * l.stride);
+    const claims = new Int32Array(b.sab, HEADER_BYTES, b.regions);
+    let stalest = 0;
+    for (let r = 0; r < b.regions; r++) {
+      if (f64[r * l.stride + l.alive]! < f64[stalest * l.stride + l.alive]!) stalest = r;
+      if (nowMs - f64[r * l.stride + l.alive]! < REGION_STALE_MS) continue;
+      // Two new actors may find the same dead region: the claim word decides, once.
+      const seen = Atomics.load(claims, r);
+      if (Atomics.compareExchange(claims, r, seen, seen + 1) === seen) return ActorMetrics.#own(b, r, nowMs);
     }
-    return new ActorMetrics(b, region);
+    return ActorMetrics.#own(b, stalest, nowMs);
+  }
+
+  static #own(b: MetricsBuffers, region: number, nowMs: number): ActorMetrics {
+    const m = new ActorMetrics(b, region);
+    // Alive from the start, so a region just claimed is not taken as dead by the next claimer.
+    m.tick(nowMs);
+    return m;
   }
 
   add(c: AgencyCounter, agency: number, n: number): void {
@@ -170,7 +198,7 @@ export class MetricsReader {
   constructor(b: MetricsBuffers) {
     this.#b = b;
     this.#l = layout(b.agencies);
-    this.#f64 = new Float64Array(b.sab, HEADER_BYTES, b.regions * this.#l.stride);
+    this.#f64 = new Float64Array(b.sab, dataOffset(b.regions), b.regions * this.#l.stride);
     this.#claimed = new Int32Array(b.sab, 0, 1);
   }
 

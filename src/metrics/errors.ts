@@ -1,8 +1,6 @@
 export const MetricsErrorCode = {
   /** Region count, agency count or agency names do not fit together. */
   CONFIG: 'ERR_METRICS_CONFIG',
-  /** Every metrics region has been claimed. */
-  REGIONS: 'ERR_METRICS_REGIONS',
   /** An agency, stream or NAK code outside the shared tables. */
   RANGE: 'ERR_METRICS_RANGE',
 } as const;

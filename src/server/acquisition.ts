@@ -8,6 +8,7 @@ import type {
   InjectRecord,
   ToAcquisition,
 } from '../acquisition/messages.ts';
+import { ControlBlock } from '../ring/layout.ts';
 import type { Logger } from '../util/logger.ts';
 
 export type { InjectRecord };
@@ -22,8 +23,11 @@ export class AcquisitionThread {
   #restarts = 0;
   #pending: ((m: FromAcquisition) => void)[] = [];
 
+  readonly #control: ControlBlock;
+
   constructor(workerData: AcquisitionWorkerData, log: Logger) {
     this.#workerData = workerData;
+    this.#control = new ControlBlock(workerData.rings.control);
     this.#log = log;
   }
 
@@ -56,6 +60,8 @@ export class AcquisitionThread {
       });
       worker.on('exit', (code) => {
         this.#worker = null;
+        // Nobody acquires now: heartbeats must say so (DATA_BREAK, linkUp false).
+        this.#control.setLinkUp(false);
         for (const p of this.#pending.splice(0)) p({ kind: 'stopped' });
         if (this.#stopping || !ready) return;
         // Distribution goes on without new data (clients see DATA_BREAK); the source restarts with backoff.

@@ -1,45 +1,14 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { ScsClient } from '../../protocol/client.ts';
-import { NakCode, STREAMS } from '../../protocol/constants.ts';
+import { NakCode } from '../../protocol/constants.ts';
 import { NakError } from '../../protocol/errors.ts';
-import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
-import { type ActorContext, createActorContext } from '../../src/actors/context.ts';
+import type { ActorContext } from '../../src/actors/context.ts';
 import { Fanout } from '../../src/actors/fanout.ts';
 import { Session } from '../../src/actors/session.ts';
-import { createAdmission } from '../../src/admission/admission.ts';
-import { loadConfig } from '../../src/config/load.ts';
 import type { TokenVerifier } from '../../src/config/token.ts';
-import { createMetrics } from '../../src/metrics/counters.ts';
-import { createRingSet } from '../../src/ring/ring.ts';
-import { createValueTable } from '../../src/ring/value-table.ts';
-import { systemClock } from '../../src/util/clock.ts';
-import { silentLogger } from '../../src/util/logger.ts';
-import { request, testAgencies } from '../support/server.ts';
-
-/** One actor's context built in-process from real shared buffers. */
-function actorContext(): ActorContext {
-  const config = loadConfig({ object: { agencies: testAgencies(), simulator: { enabled: false } } });
-  const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
-  return createActorContext(
-    {
-      config,
-      rings,
-      valueTable: createValueTable(SIM_DICTIONARY.length, config.ring.parameters.slotBytes),
-      admission: createAdmission(
-        Object.keys(config.agencies).map(() => 10),
-        100,
-        16,
-      ),
-      metrics: createMetrics(2, Object.keys(config.agencies).length),
-      dictionary: SIM_DICTIONARY,
-      bootId: 'test',
-      controlChannel: 'unused',
-    },
-    systemClock,
-    silentLogger(),
-  );
-}
+import { actorContext } from '../support/actor.ts';
+import { request } from '../support/server.ts';
 
 describe('NAK INTERNAL', () => {
   it('an internal failure during the checks answers NAK INTERNAL and closes only that session', async () => {

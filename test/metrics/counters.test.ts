@@ -104,15 +104,29 @@ describe('metrics/counters', () => {
     expect(r.sum(AgencyCounter.HEARTBEATS, 0)).to.equal(4);
   });
 
-  it('throws ERR_METRICS_REGIONS once every region is claimed', () => {
+  it('takes over the region of a dead actor once every region is claimed, and never throws', () => {
     const buffers = createMetrics(2, 1);
-    expect(ActorMetrics.claim(buffers).region).to.equal(0);
-    expect(ActorMetrics.claim(buffers).region).to.equal(1);
-    expect(() => ActorMetrics.claim(buffers))
-      .to.throw()
-      .with.property('code', 'ERR_METRICS_REGIONS');
-    // Failed claims must not make the reader look past the last region.
-    expect(new MetricsReader(buffers).sum(AgencyCounter.ACKS, 0)).to.equal(0);
+    const a = ActorMetrics.claim(buffers, 1_000);
+    const b = ActorMetrics.claim(buffers, 1_000);
+    expect([a.region, b.region]).to.deep.equal([0, 1]);
+    a.add(AgencyCounter.ACKS, 0, 5);
+    b.tick(20_000);
+    // Region 0 has not ticked for REGION_STALE_MS: its actor is gone; its totals stay.
+    const c = ActorMetrics.claim(buffers, 20_000);
+    expect(c.region).to.equal(0);
+    c.add(AgencyCounter.ACKS, 0, 2);
+    expect(new MetricsReader(buffers).sum(AgencyCounter.ACKS, 0)).to.equal(7);
+    // Everyone alive: the newcomer shares the stalest region rather than failing to start.
+    expect(() => ActorMetrics.claim(buffers, 20_001)).to.not.throw();
+  });
+
+  it('lets only one of two claimers take the same dead region', () => {
+    const buffers = createMetrics(2, 1);
+    ActorMetrics.claim(buffers, 0);
+    ActorMetrics.claim(buffers, 0);
+    const first = ActorMetrics.claim(buffers, 50_000);
+    const second = ActorMetrics.claim(buffers, 50_000);
+    expect(first.region).to.not.equal(second.region);
   });
 
   it('rejects indices outside the tables and bad sizes', () => {

@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import type { ScsClient } from '../../protocol/client.ts';
 import { MessageType } from '../../protocol/constants.ts';
 import type { NakError } from '../../protocol/errors.ts';
-import { collectRecords, connect, frame, request, startTestServer } from '../support/server.ts';
+import {
+  collectRecords,
+  connect,
+  frame,
+  nextOfType,
+  request,
+  sample,
+  startTestServer,
+} from '../support/server.ts';
 
 async function readUntilClosed(c: ScsClient): Promise<number[]> {
   const types: number[] = [];
@@ -48,6 +56,35 @@ describe('actor crash isolation and graceful shutdown', function () {
       ).to.equal(true);
       expect(server.actorThreads().length).to.equal(2);
       await Promise.all([...survivors, ...fresh].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a crashed acquisition thread restarts and seq goes on increasing; meanwhile heartbeats say the link is down', async () => {
+    const server = await startTestServer({ server: { heartbeatMs: 200 } });
+    try {
+      const c = await connect(server);
+      await c.request(request());
+      await server.inject([frame(1), frame(2)]);
+      const before = (await collectRecords(c, 2)).map((r) => r.seq as number);
+      // A sample for a parameter index the dictionary lacks makes the source fail: the thread dies.
+      const crash = sample(0, 1);
+      crash.rec.param = 10_000;
+      await server.inject([crash]).catch(() => undefined);
+      const hb = await nextOfType(c, MessageType.HEARTBEAT);
+      expect(hb.body).to.deep.include({ state: 'DATA_BREAK', linkUp: false });
+      let after: number[] = [];
+      for (let i = 0; i < 50 && after.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const ok = await server.inject([frame(3)]).then(
+          () => true,
+          () => false,
+        );
+        if (ok) after = (await collectRecords(c, 1)).map((r) => r.seq as number);
+      }
+      expect(after).to.deep.equal([before[1]! + 1]);
+      await c.close();
     } finally {
       await server.close();
     }
