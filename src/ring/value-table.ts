@@ -14,6 +14,9 @@ export interface ValueTableBuffers {
   sab: SharedArrayBuffer;
 }
 
+/** Whole-bank snapshot tries before falling back to per-entry consistency. */
+const MAX_ATTEMPTS = 64;
+
 // Versions stay in [0, 2^31).
 const VERSION_MASK = 0x7fffffff;
 
@@ -168,6 +171,7 @@ export class ValueTableWriter {
 export class ValueTableReader {
   readonly #v: TableViews;
   readonly #scratch: Uint8Array;
+  #bank = new Uint8Array(0);
 
   constructor(b: ValueTableBuffers) {
     this.#v = viewsOf(b);
@@ -175,34 +179,64 @@ export class ValueTableReader {
   }
 
   /**
-   * Calls `visit` for each index of `indices` that has a value, with an untorn copy of the value
-   * published at some moment during the call. The payload view is reused after visit returns.
+   * Calls `visit` for each index of `indices` that has a value, all from one published
+   * bank: the values the table held at one moment (a seq-ordered client stream needs
+   * that, or a value copied before a flip could be older than one copied after it).
+   * Retried while the writer flips during the copy; if it flips faster than a copy takes
+   * for `MAX_ATTEMPTS` tries, each value is still untorn and published at some moment
+   * during the call, only not the same moment. Payload views are reused after visit.
    */
   snapshot(indices: Iterable<number>, visit: (index: number, payload: Uint8Array) => void): void {
+    const v = this.#v;
+    const list = [...indices];
+    for (const index of list) checkIndex(v, index);
+    const size = v.entryBytes;
+    if (this.#bank.length < list.length * size) this.#bank = new Uint8Array(list.length * size);
+    const lengths = new Int32Array(list.length);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const bank = Atomics.load(v.header, VtI32.FRONT);
+      // Acquire: the plain reads below are done after this load.
+      const version = Atomics.load(v.header, VtI32.VERSION + bank);
+      // Odd: the writer flipped after FRONT was loaded and may be changing this bank.
+      if ((version & 1) !== 0) continue;
+      for (let k = 0; k < list.length; k++) {
+        const e = bank * v.entries + list[k]!;
+        // Racy plain reads: an Int32 never tears, and the writer only stores lengths in
+        // [VT_NO_VALUE, entryBytes], so the copy stays inside the entry whatever it reads.
+        const length = v.lengths[e]!;
+        lengths[k] = length;
+        if (length > 0) this.#bank.set(v.bytes.subarray(e * size, e * size + length), k * size);
+      }
+      // The copies complete before the re-check (see fence.ts).
+      fence();
+      if (Atomics.load(v.header, VtI32.VERSION + bank) !== version) continue;
+      for (let k = 0; k < list.length; k++) {
+        if (lengths[k] !== VT_NO_VALUE) visit(list[k]!, this.#bank.subarray(k * size, k * size + lengths[k]!));
+      }
+      return;
+    }
+    this.#perEntry(list, visit);
+  }
+
+  #perEntry(indices: readonly number[], visit: (index: number, payload: Uint8Array) => void): void {
     const v = this.#v;
     const size = v.entryBytes;
     let bank = -1;
     let version = 0;
     for (const index of indices) {
-      checkIndex(v, index);
       let length = VT_NO_VALUE;
       for (;;) {
         if (bank < 0) {
           bank = Atomics.load(v.header, VtI32.FRONT);
-          // Acquire: the plain reads below are done after this load.
           version = Atomics.load(v.header, VtI32.VERSION + bank);
-          // Odd: the writer flipped after FRONT was loaded and may be changing this bank.
           if ((version & 1) !== 0) {
             bank = -1;
             continue;
           }
         }
         const e = bank * v.entries + index;
-        // Racy plain reads: an Int32 never tears, and the writer only stores lengths in
-        // [VT_NO_VALUE, entryBytes], so the copy stays inside the entry whatever it reads.
-        length = v.lengths[e];
+        length = v.lengths[e]!;
         if (length > 0) this.#scratch.set(v.bytes.subarray(e * size, e * size + length));
-        // The copy completes before the re-check (see fence.ts).
         fence();
         if (Atomics.load(v.header, VtI32.VERSION + bank) === version) break;
         bank = -1;

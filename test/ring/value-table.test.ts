@@ -171,4 +171,34 @@ describe('value table: threads', () => {
     expect(newest).to.deep.equal(indices.map((i) => lastIter(i, iterations)));
     expect(snapshots, 'snapshots taken while the writer ran').to.be.greaterThan(10);
   });
+
+  it('takes a snapshot from one published bank: every entry from the same flip', async () => {
+    const entries = 64;
+    const table = createValueTable(entries, 16);
+    const worker = new Worker(new URL('./fixtures/generation-writer.ts', import.meta.url), {
+      workerData: { table, generations: 50_000 },
+    });
+    const exited = once(worker, 'exit');
+    const reader = new ValueTableReader(table);
+    const indices = Array.from({ length: entries }, (_, i) => i);
+    let snapshots = 0;
+    let mixed = 0;
+    let done = false;
+    void exited.then(() => {
+      done = true;
+    });
+    while (!done) {
+      const generations = new Set<number>();
+      reader.snapshot(indices, (index, payload) => {
+        const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+        expect(view.getUint32(4, true)).to.equal(index);
+        generations.add(view.getUint32(0, true));
+      });
+      if (generations.size > 1) mixed++;
+      snapshots++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(snapshots).to.be.greaterThan(20);
+    expect(mixed, `${mixed} of ${snapshots} snapshots mixed two flips`).to.equal(0);
+  });
 });
