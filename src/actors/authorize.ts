@@ -3,7 +3,8 @@
 import { NakCode } from '../../protocol/constants.ts';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { type AgencyAccess, globToRegExp } from '../config/access.ts';
-import type { TokenVerifier } from '../config/token.ts';
+import { hashToken, type TokenVerifier } from '../config/token.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 import type { ValidRequest } from './request.ts';
 
 export interface Grant {
@@ -14,6 +15,9 @@ export interface Grant {
 
 export type Authorization = { ok: true; grant: Grant } | { ok: false; code: NakCode; reason: string };
 
+/** Checked against when the agency is unknown, so that costs what a wrong token costs. */
+const DUMMY_HASH = hashToken('no agency has this token');
+
 const fail = (code: NakCode, reason: string): Authorization => ({ ok: false, code, reason });
 
 export interface AuthorizeContext {
@@ -21,9 +25,22 @@ export interface AuthorizeContext {
   dictionary: readonly ParameterInfo[];
   dictionaryIndex: ReadonlyMap<string, number>;
   tokens: TokenVerifier;
+  throttle: AuthThrottle;
 }
 
 const isGlob = (name: string) => name.includes('*');
+
+/** Compiled parameter globs, shared by the sessions of the actor (clients repeat theirs). */
+const globs = new Map<string, RegExp>();
+function compiledGlob(glob: string): RegExp {
+  let re = globs.get(glob);
+  if (re === undefined) {
+    if (globs.size >= 1024) globs.clear();
+    re = globToRegExp(glob);
+    globs.set(glob, re);
+  }
+  return re;
+}
 
 type Resolved = { ok: true; indices: number[] } | { ok: false; code: NakCode; reason: string };
 
@@ -53,7 +70,7 @@ function resolveParameters(
       else picked.add(i);
       continue;
     }
-    const re = globToRegExp(name);
+    const re = compiledGlob(name);
     let matched = 0;
     let granted = 0;
     for (let i = 0; i < ctx.dictionary.length; i++) {
@@ -82,21 +99,52 @@ function resolveParameters(
   return { ok: true as const, indices: [...picked].sort((a, b) => a - b) };
 }
 
+const BAD_CREDENTIALS = 'unknown agency or bad token';
+
+/**
+ * Agency and credentials. Whether an agency exists shows neither in the reason nor in the
+ * time taken (an unknown agency's token is checked against a dummy hash); the address
+ * allow-list is only reported to a client that proved the token.
+ */
+async function authenticate(
+  ctx: AuthorizeContext,
+  req: ValidRequest,
+  remoteAddress: string,
+  nowMs: number,
+): Promise<{ ok: true; agency: AgencyAccess } | { ok: false; code: NakCode; reason: string }> {
+  if (req.token === undefined) return { ok: false, code: NakCode.AUTH_FAILED, reason: 'token: required' };
+  if (ctx.throttle.blocked(remoteAddress, nowMs)) {
+    return {
+      ok: false,
+      code: NakCode.AUTH_FAILED,
+      reason: 'too many failed attempts from this address: retry later',
+    };
+  }
+  const agency = ctx.agencies.get(req.agency);
+  const good = await ctx.tokens.verify(req.token, agency?.tokenHash ?? DUMMY_HASH);
+  if (agency === undefined || !good) {
+    ctx.throttle.failed(remoteAddress, nowMs);
+    return { ok: false, code: NakCode.AUTH_FAILED, reason: BAD_CREDENTIALS };
+  }
+  if (!agency.allowsAddress(remoteAddress)) {
+    return {
+      ok: false,
+      code: NakCode.AUTH_FAILED,
+      reason: `address ${remoteAddress} not allowed for agency ${agency.id}`,
+    };
+  }
+  return { ok: true, agency };
+}
+
 export async function authorize(
   ctx: AuthorizeContext,
   req: ValidRequest,
   remoteAddress: string,
+  nowMs: number,
 ): Promise<Authorization> {
-  const agency = ctx.agencies.get(req.agency);
-  // One reason for unknown agency and bad token: a prober learns nothing about which agencies exist.
-  if (agency === undefined) return fail(NakCode.AUTH_FAILED, 'unknown agency or bad token');
-  if (!agency.allowsAddress(remoteAddress)) {
-    return fail(NakCode.AUTH_FAILED, `address ${remoteAddress} not allowed for agency ${agency.id}`);
-  }
-  if (req.token === undefined)
-    return fail(NakCode.AUTH_FAILED, 'token: required (no TLS client certificate)');
-  if (!(await ctx.tokens.verify(req.token, agency.tokenHash)))
-    return fail(NakCode.AUTH_FAILED, 'unknown agency or bad token');
+  const auth = await authenticate(ctx, req, remoteAddress, nowMs);
+  if (!auth.ok) return fail(auth.code, auth.reason);
+  const agency = auth.agency;
 
   if (!agency.streams.has(req.stream)) {
     return fail(NakCode.FORBIDDEN, `stream ${req.stream} not allowed for agency ${agency.id}`);

@@ -12,6 +12,7 @@ import { type RingSetBuffers, RingSetReader } from '../ring/ring.ts';
 import { type ValueTableBuffers, ValueTableReader } from '../ring/value-table.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { AuthThrottle } from './auth-throttle.ts';
 
 /** What the main thread hands every actor (piscina `workerData`). */
 export interface ActorInit {
@@ -39,6 +40,7 @@ export interface ActorContext {
   readonly dictionaryIndex: ReadonlyMap<string, number>;
   readonly agencies: ReadonlyMap<string, AgencyAccess>;
   readonly tokens: TokenVerifier;
+  readonly throttle: AuthThrottle;
   readonly bootId: string;
 }
 
@@ -59,6 +61,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     dictionaryIndex: new Map(init.dictionary.map((p, i) => [p.name, i])),
     agencies: compileAgencies(config),
     tokens: new TokenVerifier(),
+    throttle: new AuthThrottle(),
     bootId: init.bootId,
   };
 }

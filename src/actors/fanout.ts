@@ -23,6 +23,10 @@ export interface Subscriber {
   congested(): boolean;
   /** Counts matching records the subscriber did not get because it was congested. */
   skip(records: number): void;
+  /** Ring position where its current run of skipped records began, or -1. */
+  readonly missedFrom: number;
+  /** Takes back records counted as skipped that catchUp() is about to send after all. */
+  unskip(records: number): void;
   /** Ends the subscriber's session after an internal error (NAK INTERNAL). */
   fail(err: unknown): void;
 }
@@ -125,10 +129,39 @@ export class Fanout {
     return more;
   }
 
+  /**
+   * Re-serves, now, the newest (up to `maxRecords`) records a congested subscriber skipped
+   * in its current run of skipping, and takes them out of its skipped count.
+   */
+  catchUp(sub: Subscriber, maxRecords: number): void {
+    // Gated subscribers would filter the re-served records again; they wait for new data.
+    if (sub.shareKey() === '' || sub.missedFrom < 0) return;
+    const r = sub.selection.ring;
+    const reader = this.#ctx.reader;
+    const floor = Math.max(reader.oldest(r), sub.missedFrom);
+    const meta = this.#meta;
+    let start = sub.cursor;
+    let found = 0;
+    for (let pos = sub.cursor - 1; pos >= floor && found < maxRecords; pos--) {
+      // Overwritten: everything older is too.
+      if (reader.readMeta(r, pos, meta) !== 0) break;
+      if (!sub.selection.matches(meta)) continue;
+      found++;
+      start = pos;
+    }
+    if (found === 0) return;
+    sub.unskip(found);
+    sub.cursor = start;
+    const win = this.#windows[r]!;
+    const to = Math.min(reader.head(r), start + WINDOW);
+    win.load(start, to);
+    this.#serve(r, win, [sub]);
+  }
+
   #serve(r: number, win: Window, group: Subscriber[]): void {
     if (group.every((s) => s.congested())) this.#skipAll(win, group);
     else this.#send(r, win, group);
-    for (const s of group) s.cursor = win.to;
+    for (const s of group) s.cursor = Math.max(s.cursor, win.to);
   }
 
   /** Nobody in the group would take data now: count what it misses, copy nothing. */
@@ -140,6 +173,7 @@ export class Fanout {
       return;
     }
     const meta = this.#meta;
+    const gated = lead.shareKey() === '';
     let matched = 0;
     let lost = 0;
     for (let pos = lead.cursor; pos < win.to; pos++) {
@@ -149,7 +183,8 @@ export class Fanout {
         continue;
       }
       win.fill(i, meta);
-      if (lead.selection.matches(meta)) matched++;
+      // A gated subscriber (rateHz) misses only what its gate would have let through.
+      if (lead.selection.matches(meta) && (!gated || lead.admit(meta))) matched++;
     }
     for (const s of group) {
       if (matched > 0) s.skip(matched);
@@ -187,8 +222,9 @@ export class Fanout {
         for (const s of group) s.lost(lost);
         lost = 0;
       }
+      // Checked before adding: a body never passes maxDataBytes (the config keeps that under ICD's 4 MiB).
+      if (builder.count >= this.#maxRecords || builder.bytes + n > this.#maxBytes) emit();
       builder.add(win.scratch, i * win.slotBytes, n, meta.seq, meta.ert);
-      if (builder.count >= this.#maxRecords || builder.bytes >= this.#maxBytes) emit();
     }
     emit();
     if (lost > 0) for (const s of group) s.lost(lost);

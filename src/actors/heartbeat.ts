@@ -4,7 +4,8 @@ import { HeartbeatState } from '../../protocol/constants.ts';
 import type { Clock } from '../util/clock.ts';
 
 /**
- * Lazy re-arm: DATA only records its time, and the timer, when it fires, re-arms for
+ * Intervals are measured on the monotonic clock: a wall-clock step must not delay a
+ * heartbeat past the client's loss watchdog. Lazy re-arm: DATA only records its time, and the timer, when it fires, re-arms for
  * what is left. A session sending 1000 DATA/s costs no timer churn.
  */
 export class HeartbeatTimer {
@@ -22,12 +23,12 @@ export class HeartbeatTimer {
 
   start(): void {
     this.stop();
-    this.#lastActivityMs = this.#clock.nowMs();
+    this.#lastActivityMs = this.#clock.monoMs();
     this.#arm(this.#periodMs);
   }
 
   dataSent(): void {
-    this.#lastActivityMs = this.#clock.nowMs();
+    this.#lastActivityMs = this.#clock.monoMs();
   }
 
   stop(): void {
@@ -40,9 +41,9 @@ export class HeartbeatTimer {
   }
 
   #due(): void {
-    const idle = this.#clock.nowMs() - this.#lastActivityMs;
+    const idle = this.#clock.monoMs() - this.#lastActivityMs;
     if (idle >= this.#periodMs) {
-      this.#lastActivityMs = this.#clock.nowMs();
+      this.#lastActivityMs = this.#clock.monoMs();
       this.#arm(this.#periodMs);
       this.#fire();
     } else {

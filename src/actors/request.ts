@@ -17,17 +17,29 @@ const requestSchema = {
   properties: {
     agency: { type: 'string', minLength: 1, maxLength: 64 },
     token: { type: 'string', maxLength: 1024 },
-    client: { type: 'string', minLength: 1, maxLength: 64 },
+    client: { type: 'string', maxLength: 64 },
     stream: { enum: STREAMS },
     mode: { enum: Object.values(Mode) },
     filter: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        vcids: { type: 'array', maxItems: 64, items: { type: 'integer', minimum: 0, maximum: 63 } },
-        apids: { type: 'array', maxItems: 2048, items: { type: 'integer', minimum: 0, maximum: 2047 } },
+        // An empty list would silently select nothing: refused, naming the field.
+        vcids: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 64,
+          items: { type: 'integer', minimum: 0, maximum: 63 },
+        },
+        apids: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 2048,
+          items: { type: 'integer', minimum: 0, maximum: 2047 },
+        },
         parameters: {
           type: 'array',
+          minItems: 1,
           maxItems: 10_000,
           items: { type: 'string', minLength: 1, maxLength: 128 },
         },
@@ -38,7 +50,7 @@ const requestSchema = {
     to: timeSchema,
     timeBy: { enum: ['ert', 'scet'] },
     speed: { type: 'number', minimum: 0, maximum: 40 },
-    rateHz: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+    rateHz: { type: 'number', exclusiveMinimum: 0 },
     delivery: { enum: Object.values(Delivery) },
     since: { type: 'integer', minimum: 0 },
   },
@@ -98,19 +110,44 @@ function describe(err: ErrorObject): string {
   }
 }
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
 
-/** Parses an ICD time: a µs integer, or an ISO-8601 string with an explicit zone (never local time). */
+/**
+ * Parses an ICD time: a µs integer, or an ISO-8601 date-time with an explicit zone (never
+ * local time). Every field is range-checked: 2024-02-30 is refused, not rolled over.
+ */
 export function parseTimeUs(value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (!ISO_8601.test(value)) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) return undefined;
-  // Date keeps milliseconds only; recover the sub-millisecond digits from the text.
-  const frac = /\.(\d{4,9})/.exec(value)?.[1];
-  const extraUs = frac ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0;
-  return ms * 1000 + extraUs;
+  const m = ISO_8601.exec(value);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  let offsetMin = 0;
+  if (m[8] !== 'Z') {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return undefined;
+    offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMin * 60_000;
+  // Date keeps milliseconds only; the fraction's digits give the microseconds.
+  const us = m[7] === undefined ? 0 : Number(m[7].slice(0, 6).padEnd(6, '0'));
+  const total = ms * 1000 + us;
+  return Number.isSafeInteger(total) && total >= 0 ? total : undefined;
 }
+
+/** Wildcard patterns one REQUEST may carry: each is matched against the whole dictionary. */
+export const MAX_GLOBS = 64;
 
 const STREAM_FILTERS: Record<Stream, readonly string[]> = {
   frames: ['vcids'],
@@ -149,6 +186,12 @@ export function checkRequest(body: unknown): RequestCheck {
     return { ok: false, reason: 'since: applies to mode realtime only' };
   }
   const f = b.filter ?? {};
+  if (
+    Array.isArray(f.parameters) &&
+    (f.parameters as string[]).filter((n) => n.includes('*')).length > MAX_GLOBS
+  ) {
+    return { ok: false, reason: `filter.parameters: at most ${MAX_GLOBS} wildcard patterns` };
+  }
   const severity = f.severity as Severity | undefined;
   return {
     ok: true,

@@ -34,6 +34,8 @@ export interface SessionOutcome {
 const FLUSH_GRACE_MS = 5000;
 /** Frames waiting behind an asynchronous REQUEST check before the session stops reading. */
 const INBOX_HIGH_WATER = 64;
+/** Unread answers (PONG) a client may leave queued before the session stops reading it. */
+const CONTROL_HIGH_WATER = 64 * 1024;
 
 export class Session {
   readonly #ctx: ActorContext;
@@ -46,7 +48,12 @@ export class Session {
   readonly #inbox: Frame[] = [];
   #busy = false;
   #state: 'awaiting' | 'active' | 'closing' | 'closed' = 'awaiting';
+  readonly #baseLog: Logger;
   #log: Logger;
+  /** Why reading is paused: a backlog of frames to check, or answers the client does not read. */
+  #pausedFor = { inbox: false, output: false };
+  /** seq of the REQUEST being checked, for a NAK INTERNAL raised meanwhile. */
+  #requestSeq: number | undefined;
   #clientId: string | null = null;
   #grant: Grant | null = null;
   #sub: Subscription | null = null;
@@ -64,7 +71,8 @@ export class Session {
     this.#slot = task.slot;
     this.#remote = task.remoteAddress;
     this.#out = new Outbound(task.socket, ctx.clock);
-    this.#log = ctx.logger.child({ remote: `${task.remoteAddress}:${task.remotePort}` });
+    this.#baseLog = ctx.logger.child({ remote: `${task.remoteAddress}:${task.remotePort}` });
+    this.#log = this.#baseLog;
     this.#heartbeat = new HeartbeatTimer(ctx.clock, ctx.config.server.heartbeatMs, () =>
       this.#sendHeartbeat(),
     );
@@ -81,6 +89,10 @@ export class Session {
       this.#reason = `socket error: ${err.message}`;
     });
     this.#socket.on('close', () => this.#finish());
+    this.#socket.on('drain', () => {
+      this.#setPaused('output', false);
+      this.#sub?.drained();
+    });
     this.#socket.resume();
   }
 
@@ -114,11 +126,15 @@ export class Session {
       return;
     }
     if (frames.length === 0) return;
-    // Frames are views into `chunk` or the decoder's spill buffer; REQUEST checks are
-    // asynchronous (scrypt), so each queued frame keeps its own copy of the body.
-    for (const f of frames) this.#inbox.push({ ...f, body: Buffer.from(f.body) });
+    for (const f of frames) {
+      // ICD §4.1: the timeout is for a complete REQUEST to arrive, not for checking it.
+      if (f.type === MessageType.REQUEST) this.#clearRequestTimer();
+      // Frames are views into `chunk` or the decoder's spill buffer; REQUEST checks are
+      // asynchronous (scrypt), so each queued frame keeps its own copy of the body.
+      this.#inbox.push({ ...f, body: Buffer.from(f.body) });
+    }
     // Back-pressure on the client: a burst of messages behind a slow check stays in the kernel.
-    if (this.#inbox.length > INBOX_HIGH_WATER) this.#socket.pause();
+    if (this.#inbox.length > INBOX_HIGH_WATER) this.#setPaused('inbox', true);
     void this.#drainInbox();
   }
 
@@ -128,7 +144,9 @@ export class Session {
     try {
       while (this.open && this.#inbox.length > 0) {
         await this.#handle(this.#inbox.shift()!);
-        if (this.#inbox.length === 0 && this.#socket.isPaused() && this.open) this.#socket.resume();
+        if (this.#inbox.length === 0) this.#setPaused('inbox', false);
+        // One message per turn: a client pipelining REQUESTs must not hold the actor's other sessions.
+        else await new Promise((r) => setImmediate(r));
       }
     } catch (err) {
       this.#internal(err);
@@ -148,12 +166,9 @@ export class Session {
       } catch {
         return this.nak(NakCode.MALFORMED, 'PING body is not one msgpack value', frame.seq);
       }
-      // A client that pings without reading the answers would grow our buffer without bound.
-      if (this.#out.buffered > this.#ctx.config.session.completeBufferBytes) {
-        this.destroy('PING flood while not reading');
-        return undefined;
-      }
       this.#out.send(MessageType.PONG, frame.body);
+      // A client that pings without reading the answers: stop reading it until it catches up.
+      if (this.#out.buffered > CONTROL_HIGH_WATER) this.#setPaused('output', true);
       return undefined;
     }
     if (frame.type === MessageType.BYE) {
@@ -165,6 +180,15 @@ export class Session {
   }
 
   async #onRequest(frame: Frame): Promise<void> {
+    this.#requestSeq = frame.seq;
+    try {
+      await this.#checkRequest(frame);
+    } finally {
+      this.#requestSeq = undefined;
+    }
+  }
+
+  async #checkRequest(frame: Frame): Promise<void> {
     let body: unknown;
     try {
       body = decodeBody(frame);
@@ -174,7 +198,7 @@ export class Session {
     const checked = checkRequest(body);
     if (!checked.ok) return this.nak(NakCode.INVALID_REQUEST, checked.reason, frame.seq);
     const req = checked.request;
-    const auth = await authorize(this.#ctx, req, this.#remote);
+    const auth = await authorize(this.#ctx, req, this.#remote, this.#ctx.clock.nowMs());
     if (!this.open) return undefined;
     if (!auth.ok) return this.nak(auth.code, auth.reason, frame.seq);
     const admitted = this.#admit(auth.grant);
@@ -195,17 +219,17 @@ export class Session {
 
   #activate(req: ValidRequest, grant: Grant): void {
     const ctx = this.#ctx;
-    if (this.#requestTimer !== undefined) ctx.clock.clearTimeout(this.#requestTimer);
-    this.#requestTimer = undefined;
     if (this.#clientId === null)
       this.#clientId = formatClientId(ctx.bootId, ctx.admission.nextClientNumber());
     this.#grant = grant;
     this.#state = 'active';
-    this.#log = this.#log.child({ clientId: this.#clientId, agency: grant.agency.id });
-    if (this.#sub) this.#fanout.remove(this.#sub);
+    this.#log = this.#baseLog.child({ clientId: this.#clientId, agency: grant.agency.id });
+    const previous = this.#sub;
+    if (previous) this.#fanout.remove(previous);
     // The cursor is fixed before the ACK leaves: a client that reacts to the ACK at once
-    // must still get every record acquired after it.
-    this.#sub = new Subscription(ctx, this, req, grant);
+    // must still get every record acquired after it. Records skipped and not yet
+    // reported stay owed to the client across a switch.
+    this.#sub = new Subscription(ctx, this, this.#fanout, req, grant, previous?.owedSkipped ?? 0);
     this.#sub.join();
     const names = grant.parameters?.map((i) => ctx.dictionary[i]!.name);
     this.#out.send(MessageType.ACK, {
@@ -278,7 +302,7 @@ export class Session {
 
   #internal(err: unknown): void {
     this.#log.error({ err }, 'session failed');
-    this.nak(NakCode.INTERNAL, 'internal server error');
+    this.nak(NakCode.INTERNAL, 'internal server error', this.#requestSeq);
     if (this.open) this.destroy('internal error');
   }
 
@@ -302,9 +326,21 @@ export class Session {
   #detach(): void {
     if (this.#sub) this.#fanout.remove(this.#sub);
     this.#heartbeat.stop();
+    this.#clearRequestTimer();
+    this.#ctx.admission.release(this.#slot);
+  }
+
+  #clearRequestTimer(): void {
     if (this.#requestTimer !== undefined) this.#ctx.clock.clearTimeout(this.#requestTimer);
     this.#requestTimer = undefined;
-    this.#ctx.admission.release(this.#slot);
+  }
+
+  #setPaused(reason: 'inbox' | 'output', on: boolean): void {
+    if (this.#pausedFor[reason] === on) return;
+    this.#pausedFor[reason] = on;
+    if (!this.open) return;
+    if (this.#pausedFor.inbox || this.#pausedFor.output) this.#socket.pause();
+    else this.#socket.resume();
   }
 
   #finish(): void {

@@ -7,10 +7,13 @@ import type { RecordMeta } from '../ring/ring.ts';
 import type { Grant } from './authorize.ts';
 import type { ActorContext } from './context.ts';
 import { type SharedData, singleData } from './data-body.ts';
-import type { Subscriber } from './fanout.ts';
+import type { Fanout, Subscriber } from './fanout.ts';
 import type { ValidRequest } from './request.ts';
 import { Selection } from './selection.ts';
 import type { Session } from './session.ts';
+
+/** How many of the newest skipped records a `latest` client gets when it has caught up. */
+const LATEST_CATCH_UP = 64;
 
 export class Subscription implements Subscriber {
   readonly selection: Selection;
@@ -19,20 +22,32 @@ export class Subscription implements Subscriber {
   lastDataTime = 0;
   readonly #ctx: ActorContext;
   readonly #session: Session;
+  readonly #fanout: Fanout;
   readonly #req: ValidRequest;
   readonly #grant: Grant;
   readonly #agency: number;
   /** Records skipped since the previous DATA, reported in the next one. */
   #skipped = 0;
+  /** Ring position where the current run of skipping began; -1 when not skipping. */
+  #missedFrom = -1;
   #lastSeqSent = 0;
   /** Parameter records up to this seq are already in the snapshot DATA. */
   #snapshotSeq = -1;
   readonly #lastSampleErt: Float64Array | null;
   readonly #minIntervalUs: number;
 
-  constructor(ctx: ActorContext, session: Session, req: ValidRequest, grant: Grant) {
+  constructor(
+    ctx: ActorContext,
+    session: Session,
+    fanout: Fanout,
+    req: ValidRequest,
+    grant: Grant,
+    owedSkipped: number,
+  ) {
     this.#ctx = ctx;
     this.#session = session;
+    this.#fanout = fanout;
+    this.#skipped = owedSkipped;
     this.#req = req;
     this.#grant = grant;
     this.#agency = grant.agency.index;
@@ -64,13 +79,30 @@ export class Subscription implements Subscriber {
     entries.sort((a, b) => a.seq - b.seq);
     this.#snapshotSeq = entries[entries.length - 1]!.seq;
     if (this.#lastSampleErt) for (const e of entries) this.#lastSampleErt[e.index] = e.ert;
-    const data = singleData(
-      'parameters',
-      entries.map((e) => e.payload),
-      entries.map((e) => e.seq),
-      entries.map((e) => e.ert),
-    );
-    this.#send(data);
+    // In as many DATA as the per-message caps need (ICD §2: a body is at most 4 MiB).
+    const { maxDataBytes, maxRecordsPerData } = this.#ctx.config.session;
+    for (let from = 0; from < entries.length; ) {
+      let to = from;
+      let bytes = 0;
+      while (
+        to < entries.length &&
+        to - from < maxRecordsPerData &&
+        bytes + entries[to]!.payload.length <= maxDataBytes
+      ) {
+        bytes += entries[to]!.payload.length;
+        to++;
+      }
+      const chunk = entries.slice(from, Math.max(to, from + 1));
+      this.#send(
+        singleData(
+          'parameters',
+          chunk.map((e) => e.payload),
+          chunk.map((e) => e.seq),
+          chunk.map((e) => e.ert),
+        ),
+      );
+      from += chunk.length;
+    }
   }
 
   shareKey(): string {
@@ -103,6 +135,29 @@ export class Subscription implements Subscriber {
     if (this.#session.open) this.#skip(records);
   }
 
+  /** Skipped records not reported yet (carried into the next subscription on a switch). */
+  get owedSkipped(): number {
+    return this.#skipped;
+  }
+
+  get missedFrom(): number {
+    return this.#missedFrom;
+  }
+
+  unskip(records: number): void {
+    this.#skipped = Math.max(0, this.#skipped - records);
+  }
+
+  /**
+   * The client read its backlog. A `latest` client that skipped records gets the newest of
+   * them now (ICD §6: "gets the newest data"), not only when the stream next produces one.
+   */
+  drained(): void {
+    if (this.#req.delivery !== 'latest' || this.#missedFrom < 0 || this.congested() || !this.#session.open)
+      return;
+    this.#fanout.catchUp(this, LATEST_CATCH_UP);
+  }
+
   deliver(data: SharedData): void {
     if (!this.#session.open) return;
     if (this.congested()) {
@@ -130,13 +185,16 @@ export class Subscription implements Subscriber {
   }
 
   #skip(n: number): void {
+    if (this.#missedFrom < 0) this.#missedFrom = this.cursor;
     this.#skipped += n;
-    this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, n);
   }
 
   #send(data: SharedData): void {
     const bytes = this.#session.out.sendData(data, this.#skipped);
+    // Counted when reported: records skipped and then caught up on drain are not skipped.
+    if (this.#skipped > 0) this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, this.#skipped);
     this.#skipped = 0;
+    this.#missedFrom = -1;
     this.#lastSeqSent = data.lastSeq;
     this.lastDataTime = data.lastErt;
     this.#session.heartbeat.dataSent();

@@ -19,6 +19,7 @@ export interface ServerConfig {
   readonly maxSockets: number;
   readonly maxClients: number;
   readonly connectRatePerIp: number;
+  readonly maxSocketsPerIp: number;
   readonly requestTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly shutdownMs: number;
@@ -137,6 +138,7 @@ export const configSchema: SchemaObject = {
       maxSockets: int(1, 1_000_000, 10_000),
       maxClients: int(1, 1_000_000, 5_000),
       connectRatePerIp: int(1, 1_000_000, 2_000),
+      maxSocketsPerIp: int(1, 1_000_000, 4_096),
       requestTimeoutMs: int(100, 600_000, 10_000),
       heartbeatMs: int(100, 3_600_000, 2_000),
       shutdownMs: int(0, 600_000, 5_000),
@@ -145,7 +147,8 @@ export const configSchema: SchemaObject = {
     session: section({
       completeBufferBytes: int(65_536, 2 ** 32, 8 * 1024 * 1024),
       latestHighWaterBytes: int(1024, 2 ** 32, 256 * 1024),
-      maxDataBytes: int(1024, MAX_SERVER_BODY, 1024 * 1024),
+      // Room left under ICD's 4 MiB for the per-session prefix (map header, `skipped`) and the array header.
+      maxDataBytes: int(1024, MAX_SERVER_BODY - 64, 1024 * 1024),
       maxRecordsPerData: int(1, 1_000_000, 2_000),
     }),
     ring: section({

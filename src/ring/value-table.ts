@@ -211,7 +211,8 @@ export class ValueTableReader {
       fence();
       if (Atomics.load(v.header, VtI32.VERSION + bank) !== version) continue;
       for (let k = 0; k < list.length; k++) {
-        if (lengths[k] !== VT_NO_VALUE) visit(list[k]!, this.#bank.subarray(k * size, k * size + lengths[k]!));
+        if (lengths[k] !== VT_NO_VALUE)
+          visit(list[k]!, this.#bank.subarray(k * size, k * size + lengths[k]!));
       }
       return;
     }

@@ -15,6 +15,7 @@ export interface ListenerOptions {
   host: string;
   port: number;
   maxSockets: number;
+  maxSocketsPerIp: number;
   connectRatePerIp: number;
   clock: Clock;
   pool: ActorPool;
@@ -28,6 +29,8 @@ export class Listener {
   readonly #server: net.Server;
   readonly #limiter: ConnectRateLimiter;
   readonly #slots: SlotAllocator;
+  /** Open sockets per remote address. */
+  readonly #perIp = new Map<string, number>();
 
   constructor(opts: ListenerOptions) {
     this.#opts = opts;
@@ -77,6 +80,12 @@ export class Listener {
       this.#refuse(socket, 'connect rate limit for this address');
       return;
     }
+    const open = this.#perIp.get(ip) ?? 0;
+    if (open >= this.#opts.maxSocketsPerIp) {
+      this.counters.rejected.ceiling++;
+      this.#refuse(socket, 'socket limit for this address reached');
+      return;
+    }
     const slot = this.#slots.take();
     if (slot < 0) {
       this.counters.rejected.ceiling++;
@@ -85,7 +94,11 @@ export class Listener {
       return;
     }
     this.counters.accepted++;
+    this.#perIp.set(ip, open + 1);
     const release = () => {
+      const n = (this.#perIp.get(ip) ?? 1) - 1;
+      if (n > 0) this.#perIp.set(ip, n);
+      else this.#perIp.delete(ip);
       // The actor frees the admission slot when the session ends; after an actor crash
       // nobody did, so the main thread does (release is idempotent across threads).
       this.#opts.admission.release(slot);

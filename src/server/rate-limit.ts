@@ -19,7 +19,8 @@ export class ConnectRateLimiter {
 
   /** Takes one token for `ip`; false when its bucket is empty. */
   allow(ip: string): boolean {
-    const now = this.#clock.nowMs();
+    // Monotonic: a wall-clock step back would make refills negative.
+    const now = this.#clock.monoMs();
     this.#sweep(now);
     const b = this.#buckets.get(ip) ?? { tokens: this.#rate, atMs: now };
     b.tokens = Math.min(this.#rate, b.tokens + ((now - b.atMs) / 1000) * this.#rate);

@@ -99,6 +99,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     host: config.server.host,
     port: config.server.port,
     maxSockets: config.server.maxSockets,
+    maxSocketsPerIp: config.server.maxSocketsPerIp,
     connectRatePerIp: config.server.connectRatePerIp,
     clock,
     pool,

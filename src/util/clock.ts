@@ -5,6 +5,8 @@ export interface Clock {
   nowMs(): number;
   /** Wall-clock microseconds since the epoch, an integer (ICD times). */
   nowUs(): number;
+  /** Monotonic milliseconds (arbitrary origin): for intervals, immune to wall-clock steps. */
+  monoMs(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   setInterval(fn: () => void, ms: number): unknown;
@@ -31,6 +33,7 @@ function wallUs(): number {
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   nowUs: wallUs,
+  monoMs: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   setInterval: (fn, ms) => setInterval(fn, ms),
@@ -61,6 +64,11 @@ export class FakeClock implements Clock {
 
   nowUs(): number {
     return Math.round(this.#now * 1000);
+  }
+
+  /** A fake clock has no wall-clock steps: its monotonic time is its time. */
+  monoMs(): number {
+    return this.#now;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {

@@ -43,8 +43,13 @@ class Recorder implements Subscriber {
   congested(): boolean {
     return this.isCongested;
   }
+  missedFrom = -1;
   skip(n: number): void {
+    if (this.missedFrom < 0) this.missedFrom = this.cursor;
     this.skipped += n;
+  }
+  unskip(n: number): void {
+    this.skipped -= n;
   }
   fail(err: unknown): void {
     throw err;
@@ -105,6 +110,28 @@ describe('fan-out (real ring, recorded subscribers)', () => {
     writeFrames(writer, 43, 2, 1);
     drain(f);
     expect(all.seqs).to.deep.equal([43, 44]);
+  });
+
+  it('catchUp re-serves the newest skipped records of a drained subscriber and takes them out of skipped', () => {
+    const ctx = actorContext();
+    const writer = new RingSetWriter(ctx.rings);
+    writeFrames(writer, 1, 5, 0);
+    const s = new Recorder(0, { vcids: [1] });
+    const f = new Fanout(ctx);
+    f.add(s);
+    s.isCongested = true;
+    writeFrames(writer, 6, 10, 1);
+    writeFrames(writer, 16, 10, 0);
+    drain(f);
+    expect(s.skipped).to.equal(10);
+    s.isCongested = false;
+    f.catchUp(s, 3);
+    expect(s.seqs).to.deep.equal([13, 14, 15]);
+    expect(s.skipped).to.equal(7);
+    expect(s.cursor).to.equal(25);
+    writeFrames(writer, 26, 1, 1);
+    drain(f);
+    expect(s.seqs).to.deep.equal([13, 14, 15, 26]);
   });
 
   it('reports ring positions overwritten before the actor read them as lost', () => {

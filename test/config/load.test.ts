@@ -45,6 +45,7 @@ describe('config/load', () => {
         maxSockets: 10_000,
         maxClients: 5_000,
         connectRatePerIp: 2_000,
+        maxSocketsPerIp: 4_096,
         requestTimeoutMs: 10_000,
         heartbeatMs: 2_000,
         shutdownMs: 5_000,

@@ -75,6 +75,20 @@ describe('the front door (main thread, before any client byte)', () => {
     }
   });
 
+  it('caps the open sockets of one address', async () => {
+    const server = await startTestServer({ server: { maxSocketsPerIp: 2 } });
+    try {
+      const held = await Promise.all([connect(server), connect(server)]);
+      const third = await connect(server);
+      const nak = await nextOfType(third, MessageType.NAK);
+      expect(nak.body).to.deep.include({ code: NakCode.SERVER_FULL });
+      expect(String(nak.body!.reason)).to.contain('this address');
+      for (const c of held) c.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never reuses a clientId across restarts on the same state dir', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

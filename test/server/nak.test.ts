@@ -209,4 +209,34 @@ describe('NAK codes (ICD-001 §4, every code reachable)', () => {
     expect((err as NakError).code).to.equal(NakCode.INVALID_REQUEST);
     expect(await c.read()).to.equal(undefined);
   });
+
+  it('TIMEOUT is for a REQUEST that never arrives, not for one that is slow to check', async () => {
+    const slow = await startTestServer({ server: { requestTimeoutMs: 150, actors: 1 } });
+    try {
+      // Wrong tokens from other connections keep scrypt busy while the good REQUEST waits.
+      const noise = await Promise.all(Array.from({ length: 8 }, () => connect(slow)));
+      const noisy = noise.map((c) =>
+        c.request(request({ token: `wrong-${Math.random()}` })).catch(() => undefined),
+      );
+      const good = await connect(slow);
+      const ack = await good.request(request({ agency: 'gamma', token: 'gamma-secret' }));
+      expect(ack.agency).to.equal('gamma');
+      await Promise.all(noisy);
+      await good.close();
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('after repeated failed logins, an address is refused without checking for a while', async () => {
+    const guarded = await startTestServer({ server: { actors: 1 } });
+    try {
+      for (let i = 0; i < 10; i++)
+        await requestNak(guarded, request({ token: `guess-${i}` }), NakCode.AUTH_FAILED);
+      const e = await requestNak(guarded, request(), NakCode.AUTH_FAILED);
+      expect(e.reason).to.contain('too many failed attempts');
+    } finally {
+      await guarded.close();
+    }
+  });
 });
