@@ -48,9 +48,23 @@ function x2nmodp(n: number, k: number): number {
   return p;
 }
 
+/** Byte-wise table for short inputs (reflected). */
+const TABLE = new Uint32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+  TABLE[n] = c >>> 0;
+}
+
+/** Below this many bytes the JS table beats the native call's fixed cost (a DATA header and prefix). */
+const NATIVE_FROM = 64;
+
 /** CRC-32 of `data`; pass a previous result as `init` to continue over a following chunk. */
 export function crc32(data: Uint8Array, init = 0): number {
-  return zlibCrc32(data, init) >>> 0;
+  if (data.length >= NATIVE_FROM) return zlibCrc32(data, init) >>> 0;
+  let c = ~init;
+  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 /** The operator that shifts a CRC past `len2` more bytes; compute once, apply with crc32Shift. */

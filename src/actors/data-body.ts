@@ -114,21 +114,36 @@ export function singleData(
   return b.build();
 }
 
-/** The per-session prefix: map header, and `skipped` when the session skipped records. */
-export function dataPrefix(skipped: number): Buffer {
-  if (skipped <= 0) return Buffer.from([0x82]);
-  let v: Buffer;
-  if (skipped < 0x80) v = Buffer.from([skipped]);
-  else if (skipped < 0x100) v = Buffer.from([0xcc, skipped]);
-  else if (skipped < 0x10000) v = Buffer.from([0xcd, skipped >> 8, skipped & 0xff]);
-  else if (skipped < 2 ** 32) {
-    v = Buffer.allocUnsafe(5);
-    v[0] = 0xce;
-    v.writeUInt32BE(skipped, 1);
-  } else {
-    v = Buffer.allocUnsafe(9);
-    v[0] = 0xcf;
-    v.writeBigUInt64BE(BigInt(skipped), 1);
+/** Largest per-session prefix: fixmap(3), the `skipped` key, a uint64. */
+export const MAX_PREFIX_BYTES = 1 + KEY_SKIPPED.length + 9;
+
+/**
+ * Writes the per-session prefix (the map header, and `skipped` when the session skipped
+ * records) into `out` at `at`; returns its length.
+ */
+export function writeDataPrefix(out: Buffer, at: number, skipped: number): number {
+  if (skipped <= 0) {
+    out[at] = 0x82;
+    return 1;
   }
-  return Buffer.concat([Buffer.from([0x83]), KEY_SKIPPED, v]);
+  out[at] = 0x83;
+  let i = at + 1 + KEY_SKIPPED.copy(out, at + 1);
+  if (skipped < 0x80) out[i++] = skipped;
+  else if (skipped < 0x100) {
+    out[i++] = 0xcc;
+    out[i++] = skipped;
+  } else if (skipped < 0x10000) {
+    out[i++] = 0xcd;
+    out.writeUInt16BE(skipped, i);
+    i += 2;
+  } else if (skipped < 2 ** 32) {
+    out[i++] = 0xce;
+    out.writeUInt32BE(skipped, i);
+    i += 4;
+  } else {
+    out[i++] = 0xcf;
+    out.writeBigUInt64BE(BigInt(skipped), i);
+    i += 8;
+  }
+  return i - at;
 }

@@ -233,18 +233,24 @@ export class Fanout {
 
 /** Groups by (share key, cursor); subscribers with an empty share key are served alone. */
 function groupSubscribers(subs: Set<Subscriber>): Subscriber[][] {
-  const groups = new Map<string, Subscriber[]>();
-  const alone: Subscriber[][] = [];
+  // Nested maps, not a "key@cursor" string: no string is built per subscriber per pump.
+  const byKey = new Map<string, Map<number, Subscriber[]>>();
+  const out: Subscriber[][] = [];
   for (const s of subs) {
     const key = s.shareKey();
     if (key === '') {
-      alone.push([s]);
+      out.push([s]);
       continue;
     }
-    const k = `${key}@${s.cursor}`;
-    const g = groups.get(k);
+    let byCursor = byKey.get(key);
+    if (byCursor === undefined) {
+      byCursor = new Map();
+      byKey.set(key, byCursor);
+    }
+    const g = byCursor.get(s.cursor);
     if (g) g.push(s);
-    else groups.set(k, [s]);
+    else byCursor.set(s.cursor, [s]);
   }
-  return [...groups.values(), ...alone];
+  for (const byCursor of byKey.values()) for (const g of byCursor.values()) out.push(g);
+  return out;
 }

@@ -5,7 +5,7 @@ import { HEADER_BYTES, MessageType } from '../../protocol/constants.ts';
 import { crc32, crc32Shift } from '../../protocol/crc32.ts';
 import { encodeHeader, encodeMessage } from '../../protocol/encode.ts';
 import type { Clock } from '../util/clock.ts';
-import { dataPrefix, type SharedData } from './data-body.ts';
+import { MAX_PREFIX_BYTES, type SharedData, writeDataPrefix } from './data-body.ts';
 
 export class Outbound {
   readonly #socket: Socket;
@@ -37,21 +37,20 @@ export class Outbound {
 
   /** Sends DATA whose body is `prefix(skipped) ++ shared.bytes`; the shared bytes are neither copied nor re-read. */
   sendData(shared: SharedData, skipped: number): number {
-    const prefix = dataPrefix(skipped);
-    const headLen = HEADER_BYTES + prefix.length;
-    const out = Buffer.allocUnsafe(headLen + 4);
+    const out = Buffer.allocUnsafe(HEADER_BYTES + MAX_PREFIX_BYTES + 4);
+    const prefixLen = writeDataPrefix(out, HEADER_BYTES, skipped);
+    const headLen = HEADER_BYTES + prefixLen;
     encodeHeader(
       MessageType.DATA,
       this.#nextSeq(),
       this.#clock.nowUs(),
-      prefix.length + shared.bytes.length,
+      prefixLen + shared.bytes.length,
       out,
       0,
     );
-    prefix.copy(out, HEADER_BYTES);
     const head = out.subarray(0, headLen);
     const crc = (crc32Shift(shared.shift, crc32(head)) ^ shared.crc) >>> 0;
-    const trailer = out.subarray(headLen);
+    const trailer = out.subarray(headLen, headLen + 4);
     trailer.writeUInt32BE(crc, 0);
     // Corked so the three pieces leave in one writev.
     this.#socket.cork();
@@ -59,6 +58,6 @@ export class Outbound {
     this.#socket.write(shared.bytes);
     this.#socket.write(trailer);
     this.#socket.uncork();
-    return out.length + shared.bytes.length;
+    return headLen + 4 + shared.bytes.length;
   }
 }

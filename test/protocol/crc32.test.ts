@@ -1,3 +1,4 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { crc32, crc32Combine, crc32Shift, crc32ShiftOperator } from '../../protocol/crc32.ts';
@@ -81,5 +82,14 @@ describe('protocol/crc32', () => {
   it('rejects a negative or fractional length', () => {
     expect(() => crc32ShiftOperator(-1)).to.throw(RangeError);
     expect(() => crc32ShiftOperator(1.5)).to.throw(RangeError);
+  });
+
+  it('computes short inputs in JS exactly as zlib does, with and without a running CRC', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 0, max: 0xffffffff }), (data, init) => {
+        expect(crc32(data, init)).to.equal(zlibCrc32(data, init) >>> 0);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -86,11 +86,15 @@ describe('sessions (ICD-001 §4–§6, real server)', () => {
   });
 
   it('decimates parameters to rateHz per parameter', async () => {
+    // A current value 10 s old, so the snapshot is known before the batch is injected.
+    const old = sample(33, -1);
+    old.rec.ert -= 10_000_000;
+    await server.inject([old]);
     const c = await connect(server);
     await c.request(request({ stream: 'parameters', filter: { parameters: ['OBC.CPU_LOAD'] }, rateHz: 1 }));
-    // 20 samples 10 µs apart: at 1 Hz only the first passes, then one a second later.
-    const batch = Array.from({ length: 20 }, (_, i) => sample(33, i));
-    await server.inject(batch);
+    expect((await collectRecords(c, 1)).map((r) => r.eng)).to.deep.equal([-1]);
+    // 20 samples 10 µs apart: at 1 Hz only the first passes, then one two seconds later.
+    await server.inject(Array.from({ length: 20 }, (_, i) => sample(33, i)));
     const later = sample(33, 99);
     later.rec.ert += 2_000_000;
     await server.inject([later]);
