@@ -1,4 +1,5 @@
 // Errors of the load-test harness.
+import { CodedError } from '../src/util/coded-error.ts';
 
 export const BenchErrorCode = {
   /** Bad command-line flag or value. */
@@ -14,12 +15,4 @@ export const BenchErrorCode = {
 } as const;
 export type BenchErrorCode = (typeof BenchErrorCode)[keyof typeof BenchErrorCode];
 
-export class BenchError extends Error {
-  readonly code: BenchErrorCode;
-
-  constructor(code: BenchErrorCode, message: string) {
-    super(message);
-    this.name = 'BenchError';
-    this.code = code;
-  }
-}
+export class BenchError extends CodedError<BenchErrorCode> {}

@@ -1,3 +1,5 @@
+import { CodedError } from '../util/coded-error.ts';
+
 export const AcquisitionErrorCode = {
   /** A sample names a parameter index outside the source's dictionary. */
   ERR_UNKNOWN_PARAMETER: 'ERR_UNKNOWN_PARAMETER',
@@ -16,12 +18,4 @@ export const AcquisitionErrorCode = {
 } as const;
 export type AcquisitionErrorCode = (typeof AcquisitionErrorCode)[keyof typeof AcquisitionErrorCode];
 
-export class AcquisitionError extends Error {
-  readonly code: AcquisitionErrorCode;
-
-  constructor(code: AcquisitionErrorCode, message: string) {
-    super(message);
-    this.name = 'AcquisitionError';
-    this.code = code;
-  }
-}
+export class AcquisitionError extends CodedError<AcquisitionErrorCode> {}

@@ -1,3 +1,5 @@
+import { CodedError } from '../util/coded-error.ts';
+
 export const AdmissionErrorCode = {
   /** Caps or table size passed to createAdmission are not valid. */
   CONFIG: 'ERR_ADMISSION_CONFIG',
@@ -12,12 +14,4 @@ export const AdmissionErrorCode = {
 } as const;
 export type AdmissionErrorCode = (typeof AdmissionErrorCode)[keyof typeof AdmissionErrorCode];
 
-export class AdmissionError extends Error {
-  readonly code: AdmissionErrorCode;
-
-  constructor(code: AdmissionErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'AdmissionError';
-    this.code = code;
-  }
-}
+export class AdmissionError extends CodedError<AdmissionErrorCode> {}

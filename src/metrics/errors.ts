@@ -1,3 +1,5 @@
+import { CodedError } from '../util/coded-error.ts';
+
 export const MetricsErrorCode = {
   /** Region count, agency count or agency names do not fit together. */
   CONFIG: 'ERR_METRICS_CONFIG',
@@ -6,12 +8,4 @@ export const MetricsErrorCode = {
 } as const;
 export type MetricsErrorCode = (typeof MetricsErrorCode)[keyof typeof MetricsErrorCode];
 
-export class MetricsError extends Error {
-  readonly code: MetricsErrorCode;
-
-  constructor(code: MetricsErrorCode, message: string) {
-    super(message);
-    this.name = 'MetricsError';
-    this.code = code;
-  }
-}
+export class MetricsError extends CodedError<MetricsErrorCode> {}

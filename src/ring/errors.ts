@@ -1,3 +1,5 @@
+import { CodedError } from '../util/coded-error.ts';
+
 export const RingErrorCode = {
   /** A ring spec or value table size is not valid (slots not a power of two, sizes not positive…). */
   ERR_BAD_SPEC: 'ERR_BAD_SPEC',
@@ -14,12 +16,4 @@ export const RingErrorCode = {
 } as const;
 export type RingErrorCode = (typeof RingErrorCode)[keyof typeof RingErrorCode];
 
-export class RingError extends Error {
-  readonly code: RingErrorCode;
-
-  constructor(code: RingErrorCode, message: string) {
-    super(message);
-    this.name = 'RingError';
-    this.code = code;
-  }
-}
+export class RingError extends CodedError<RingErrorCode> {}
