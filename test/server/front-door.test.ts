@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { MessageType, NakCode } from '../../protocol/constants.ts';
 import type { NakError } from '../../protocol/errors.ts';
 import { assertSocketTransfer } from '../../src/server/node-check.ts';
-import { connect, nextOfType, request, startTestServer } from '../support/server.ts';
+import { collectRecords, connect, frame, nextOfType, request, startTestServer } from '../support/server.ts';
 
 describe('the front door (main thread, before any client byte)', () => {
   it('refuses to start on a Node that cannot transfer sockets, saying why', () => {
@@ -84,6 +84,40 @@ describe('the front door (main thread, before any client byte)', () => {
       expect(nak.body).to.deep.include({ code: NakCode.SERVER_FULL });
       expect(String(nak.body!.reason)).to.contain('this address');
       for (const c of held) c.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('survives a burst of hostile connections while a good client keeps its data', async () => {
+    const server = await startTestServer();
+    try {
+      const good = await connect(server);
+      await good.request(request());
+      const hostile = Array.from(
+        { length: 120 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(server.port, '127.0.0.1', () => {
+              if (i % 3 === 0) s.resetAndDestroy();
+              else if (i % 3 === 1)
+                s.write(Buffer.from(Array.from({ length: 200 }, () => (Math.random() * 256) | 0)));
+              else s.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+            });
+            s.on('error', () => undefined);
+            s.on('close', () => resolve());
+            s.setTimeout(3000, () => s.destroy());
+          }),
+      );
+      await server.inject([frame(1), frame(2), frame(3)]);
+      expect((await collectRecords(good, 3)).length).to.equal(3);
+      await Promise.all(hostile);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      const malformed = Number(/^scs_naks_total\{code="MALFORMED"\} (\d+)$/m.exec(metrics)?.[1]);
+      expect(malformed).to.be.at.least(70);
+      await server.inject([frame(4)]);
+      expect((await collectRecords(good, 1))[0]!.vcfc).to.equal(4);
+      await good.close();
     } finally {
       await server.close();
     }
