@@ -9,7 +9,13 @@ import type { Mdb } from './model.ts';
 import { resolveMdb } from './resolve.ts';
 import { type MdbDef, mdbSchema } from './schema.ts';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, discriminator: true });
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  strict: true,
+  discriminator: true,
+  allowUnionTypes: true,
+});
 const validateSchema = ajv.compile(mdbSchema);
 
 /** Reads, validates and resolves a mission database file. Throws MdbError. */
@@ -49,7 +55,9 @@ export function parseMdb(doc: unknown, source: string): Mdb {
     throw new MdbError(MdbErrorCode.ERR_MDB_INVALID, source, [issue], { cause: err });
   }
   if (!validateSchema(data)) {
-    const issues = (validateSchema.errors ?? []).map((err) => toIssue(err, data));
+    // A bad name is reported through its nested error, which carries the name itself.
+    const errors = (validateSchema.errors ?? []).filter((err) => err.keyword !== 'propertyNames');
+    const issues = errors.map((err) => toIssue(err, data));
     throw new MdbError(MdbErrorCode.ERR_MDB_INVALID, source, issues);
   }
   const def = deepFreeze(data as MdbDef);

@@ -128,6 +128,7 @@ const coefficients: SchemaObject = { type: 'array', minItems: 1, maxItems: 32, i
 const calibrationSchema: SchemaObject = {
   type: 'object',
   required: ['type'],
+  properties: { type: { type: 'string' } },
   discriminator: { propertyName: 'type' },
   oneOf: [
     calibration('polynomial', ['coefficients'], { coefficients }),
