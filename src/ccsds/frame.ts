@@ -151,14 +151,18 @@ export class FrameLayout {
 
   /**
    * Fills `h` from `frame`. Returns false on a header error: wrong length, version or spacecraft
-   * id, or a secondary header that overruns the frame. `h` holds what could be read either way.
+   * id, a secondary header that overruns the frame, or a first header pointer outside the data
+   * field. `h` holds what could be read either way (zeros for a frame shorter than a header).
    */
   parse(frame: Uint8Array, h: FrameHeader): boolean {
     if (frame.length < PRIMARY_HEADER_BYTES) {
-      h.version = -1;
-      h.scid = -1;
-      h.vcid = -1;
-      h.vcfc = -1;
+      h.version = 0;
+      h.scid = 0;
+      h.vcid = 0;
+      h.vcfc = 0;
+      h.mcfc = 0;
+      h.dataStart = 0;
+      h.dataEnd = 0;
       h.ocfOffset = -1;
       return false;
     }
@@ -210,6 +214,9 @@ export class FrameLayout {
       ok = false;
     }
     if (h.ocfOffset >= 0 && h.ocfOffset < PRIMARY_HEADER_BYTES) h.ocfOffset = -1;
+    const fhp = h.firstHeaderPointer;
+    if (!h.syncFlag && fhp !== FHP_NO_HEADER && fhp !== FHP_IDLE_ONLY && fhp >= h.dataEnd - h.dataStart)
+      ok = false;
     return ok;
   }
 

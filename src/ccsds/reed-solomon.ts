@@ -36,9 +36,7 @@ const INDEX_OF = new Uint8Array(256);
 }
 
 function modnn(x: number): number {
-  let v = x;
-  while (v >= 255) v -= 255;
-  return v;
+  return x % 255;
 }
 
 /** Generator polynomial coefficients g[0..32] in index (log) form, g[32] = alpha^0. */
@@ -81,6 +79,12 @@ for (let f = 1; f < 256; f++) {
 }
 
 const rem = new Uint32Array(8);
+
+/** SYN_MUL[i * 256 + s] = s * alpha^((FCR + i) * PRIM): one Horner step of syndrome i per lookup. */
+const SYN_MUL = new Uint8Array(RS_PARITY * 256);
+for (let i = 0; i < RS_PARITY; i++) {
+  for (let v = 1; v < 256; v++) SYN_MUL[i * 256 + v] = ALPHA_TO[modnn(INDEX_OF[v]! + (FCR + i) * PRIM)]!;
+}
 
 /** x^32 * c(x) mod g(x) of the `n` conventional symbols in `cw`, into `rem`; true when all zero. */
 function remainder(cw: Uint8Array, n: number, count: number): boolean {
@@ -140,10 +144,7 @@ function decodeConventional(cw: Uint8Array, n: number): number {
   for (let i = 0; i < RS_PARITY; i++) syn[i] = cw[0]!;
   for (let j = 1; j < n; j++) {
     const d = cw[j]!;
-    for (let i = 0; i < RS_PARITY; i++) {
-      const s = syn[i]!;
-      syn[i] = s === 0 ? d : d ^ ALPHA_TO[modnn(INDEX_OF[s]! + (FCR + i) * PRIM)]!;
-    }
+    for (let i = 0; i < RS_PARITY; i++) syn[i] = SYN_MUL[(i << 8) | syn[i]!]! ^ d;
   }
   for (let i = 0; i < RS_PARITY; i++) syn[i] = INDEX_OF[syn[i]!]!;
 

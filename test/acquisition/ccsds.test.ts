@@ -7,6 +7,20 @@ describe('acquisition CCSDS helpers', () => {
   it('CRC-16-CCITT matches the standard check value', () => {
     expect(crc16Ccitt(new TextEncoder().encode('123456789'))).to.equal(0x29b1);
     expect(crc16Ccitt(new Uint8Array(0))).to.equal(0xffff);
+    // The sliced loop agrees with the plain bit-by-bit definition at every length and offset.
+    const bitwise = (b: Uint8Array, from: number, to: number) => {
+      let crc = 0xffff;
+      for (let i = from; i < to; i++) {
+        crc ^= b[i]! << 8;
+        for (let k = 0; k < 8; k++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+      }
+      return crc;
+    };
+    const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 97 + 13) & 0xff);
+    for (let from = 0; from < 5; from++) {
+      for (let to = from; to <= 300; to += 7)
+        expect(crc16Ccitt(data, from, to)).to.equal(bitwise(data, from, to));
+    }
   });
 
   it('fits whole packets only when the rest of the data field is empty or holds an idle packet', () => {
