@@ -25,6 +25,8 @@ export interface Subscriber {
   skip(records: number): void;
   /** Ring position where its current run of skipped records began, or -1. */
   readonly missedFrom: number;
+  /** seq of the last record it was sent (0 if none). */
+  readonly lastSeqSent: number;
   /** Takes back records counted as skipped that catchUp() is about to send after all. */
   unskip(records: number): void;
   /** Ends the subscriber's session after an internal error (NAK INTERNAL). */
@@ -143,8 +145,9 @@ export class Fanout {
     let start = sub.cursor;
     let found = 0;
     for (let pos = sub.cursor - 1; pos >= floor && found < maxRecords; pos--) {
-      // Overwritten: everything older is too.
-      if (reader.readMeta(r, pos, meta) !== 0) break;
+      // Overwritten: everything older is too. Sent already (a window is sent in several
+      // DATA, and skipping may start halfway): everything older is too.
+      if (reader.readMeta(r, pos, meta) !== 0 || meta.seq <= sub.lastSeqSent) break;
       if (!sub.selection.matches(meta)) continue;
       found++;
       start = pos;

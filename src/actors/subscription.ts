@@ -144,6 +144,10 @@ export class Subscription implements Subscriber {
     return this.#missedFrom;
   }
 
+  get lastSeqSent(): number {
+    return this.#lastSeqSent;
+  }
+
   unskip(records: number): void {
     this.#skipped = Math.max(0, this.#skipped - records);
   }

@@ -30,7 +30,7 @@ class Recorder implements Subscriber {
   }
   deliver(data: SharedData): void {
     if (this.isCongested) {
-      this.skipped += data.count;
+      this.skip(data.count);
       return;
     }
     // The shared bytes are `stream` key … records array: prefix a fixmap(2) to decode them.
@@ -44,6 +44,9 @@ class Recorder implements Subscriber {
     return this.isCongested;
   }
   missedFrom = -1;
+  get lastSeqSent(): number {
+    return this.seqs[this.seqs.length - 1] ?? 0;
+  }
   skip(n: number): void {
     if (this.missedFrom < 0) this.missedFrom = this.cursor;
     this.skipped += n;
@@ -132,6 +135,29 @@ describe('fan-out (real ring, recorded subscribers)', () => {
     writeFrames(writer, 26, 1, 1);
     drain(f);
     expect(s.seqs).to.deep.equal([13, 14, 15, 26]);
+  });
+
+  it('catchUp never re-sends what a window sent before its subscriber became congested', () => {
+    const ctx = actorContext({ session: { maxRecordsPerData: 4 } });
+    const writer = new RingSetWriter(ctx.rings);
+    const s = new Recorder(0);
+    // Congested after its first DATA of the window: 4 records sent, 6 skipped.
+    const deliver = s.deliver.bind(s);
+    s.deliver = (data) => {
+      deliver(data);
+      s.isCongested = true;
+    };
+    const f = new Fanout(ctx);
+    f.add(s);
+    writeFrames(writer, 1, 10);
+    drain(f);
+    expect(s.seqs).to.deep.equal([1, 2, 3, 4]);
+    expect(s.skipped).to.equal(6);
+    s.isCongested = false;
+    s.deliver = deliver;
+    f.catchUp(s, 64);
+    expect(s.seqs).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(s.skipped).to.equal(0);
   });
 
   it('reports ring positions overwritten before the actor read them as lost', () => {
