@@ -1,5 +1,6 @@
 // Configuration and API-misuse errors of the CCSDS downlink library. Bad telemetry is never an
 // error: it is counted and flagged in the quality bits.
+import { CodedError } from '../util/coded-error.ts';
 
 export const CcsdsErrorCode = {
   /** The frame length does not fit the frame type, the trailer or the Reed-Solomon code. */
@@ -25,12 +26,4 @@ export const CcsdsErrorCode = {
 } as const;
 export type CcsdsErrorCode = (typeof CcsdsErrorCode)[keyof typeof CcsdsErrorCode];
 
-export class CcsdsError extends Error {
-  readonly code: CcsdsErrorCode;
-
-  constructor(code: CcsdsErrorCode, message: string) {
-    super(message);
-    this.name = 'CcsdsError';
-    this.code = code;
-  }
-}
+export class CcsdsError extends CodedError<CcsdsErrorCode> {}
