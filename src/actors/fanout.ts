@@ -5,7 +5,7 @@ import type { RecordMeta } from '../ring/ring.ts';
 import type { ActorContext } from './context.ts';
 import { DataBuilder, type SharedData } from './data-body.ts';
 import type { Selection } from './selection.ts';
-import { WINDOW, Window } from './window.ts';
+import { Window } from './window.ts';
 
 /** The fan-out's view of a session subscribed to a realtime stream. */
 export interface Subscriber {
@@ -111,9 +111,9 @@ export class Fanout {
         this.#ctx.metrics.setLag(r, 0);
         continue;
       }
-      const to = Math.min(head, from + WINDOW);
-      if (to < head) more = true;
       const win = this.#windows[r]!;
+      const to = Math.min(head, from + win.capacity);
+      if (to < head) more = true;
       win.load(from, to);
       for (const group of groupSubscribers(subs)) {
         // A subscriber that joined ahead of this window (at a newer head) waits for a later one.
@@ -156,7 +156,7 @@ export class Fanout {
     sub.unskip(found);
     sub.cursor = start;
     const win = this.#windows[r]!;
-    const to = Math.min(reader.head(r), start + WINDOW);
+    const to = Math.min(reader.head(r), start + win.capacity);
     win.load(start, to);
     this.#serve(r, win, [sub]);
   }

@@ -4,8 +4,10 @@
 import type { RecordMeta, RingSetReader } from '../ring/ring.ts';
 import { ReadStatus } from '../ring/ring.ts';
 
-/** Records read per ring per pump: bounds the scratch memory and the time between event-loop turns. */
-export const WINDOW = 4096;
+/** Records read per ring per pump at most: bounds the time between event-loop turns. */
+const MAX_RECORDS = 4096;
+/** Payload scratch per ring per actor at most: large slots (64 KiB AOS frames) get fewer records. */
+const MAX_SCRATCH_BYTES = 8 * 1024 * 1024;
 
 const META_ONLY = -3;
 const UNREAD = -4;
@@ -13,14 +15,16 @@ const UNREAD = -4;
 export class Window {
   readonly scratch: Uint8Array;
   readonly slotBytes: number;
+  /** Positions one window covers at most. */
+  readonly capacity: number;
   /** Payload length once copied; UNREAD, META_ONLY before; ReadStatus.EMPTY / OVERRUN when unreadable. */
-  readonly #length = new Int32Array(WINDOW);
-  readonly #seq = new Float64Array(WINDOW);
-  readonly #ert = new Float64Array(WINDOW);
-  readonly #scet = new Float64Array(WINDOW);
-  readonly #key1 = new Int32Array(WINDOW);
-  readonly #key2 = new Int32Array(WINDOW);
-  readonly #quality = new Int32Array(WINDOW);
+  readonly #length = new Int32Array(MAX_RECORDS);
+  readonly #seq = new Float64Array(MAX_RECORDS);
+  readonly #ert = new Float64Array(MAX_RECORDS);
+  readonly #scet = new Float64Array(MAX_RECORDS);
+  readonly #key1 = new Int32Array(MAX_RECORDS);
+  readonly #key2 = new Int32Array(MAX_RECORDS);
+  readonly #quality = new Int32Array(MAX_RECORDS);
   readonly #reader: RingSetReader;
   readonly #ring: number;
   readonly #tmp: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
@@ -31,10 +35,11 @@ export class Window {
     this.#reader = reader;
     this.#ring = ring;
     this.slotBytes = reader.slotBytes(ring);
-    this.scratch = new Uint8Array(WINDOW * this.slotBytes);
+    this.capacity = Math.max(1, Math.min(MAX_RECORDS, Math.floor(MAX_SCRATCH_BYTES / this.slotBytes)));
+    this.scratch = new Uint8Array(this.capacity * this.slotBytes);
   }
 
-  /** Starts a window over positions [from, to); `to - from` must not exceed WINDOW. */
+  /** Starts a window over positions [from, to); `to - from` must not exceed `capacity`. */
   load(from: number, to: number): void {
     this.from = from;
     this.to = to;
