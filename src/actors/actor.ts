@@ -1,5 +1,6 @@
 // One actor thread: hosts many sessions, one fan-out loop, and obeys the main
 // thread's control channel.
+import { TLSSocket } from 'node:tls';
 import { BroadcastChannel } from 'node:worker_threads';
 import { ByeReason } from '../../protocol/constants.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
@@ -29,7 +30,12 @@ export class Actor {
 
   /** Runs one session to its end (a piscina task). */
   async host(task: SessionTask): Promise<SessionOutcome> {
-    const session = new Session(this.ctx, this.#fanout, task);
+    // TLS ends here, in the thread that owns the socket; the session sees clear bytes.
+    const socket =
+      this.ctx.secureContext === undefined
+        ? task.socket
+        : new TLSSocket(task.socket, { isServer: true, secureContext: this.ctx.secureContext });
+    const session = new Session(this.ctx, this.#fanout, { ...task, socket });
     this.#sessions.add(session);
     if (this.#shuttingDown) session.bye(ByeReason.SHUTDOWN);
     try {

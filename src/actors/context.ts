@@ -1,4 +1,5 @@
 // Everything a session needs from its actor thread, built once per actor.
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
 import { type AgencyAccess, compileAgencies } from '../config/access.ts';
@@ -10,6 +11,7 @@ import { ActorMetrics } from '../metrics/counters.ts';
 import { ControlBlock } from '../ring/layout.ts';
 import { type RingSetBuffers, RingSetReader } from '../ring/ring.ts';
 import { type ValueTableBuffers, ValueTableReader } from '../ring/value-table.ts';
+import type { TlsMaterial } from '../server/tls.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { AuthThrottle } from './auth-throttle.ts';
@@ -25,6 +27,8 @@ export interface ActorInit {
   bootId: string;
   /** BroadcastChannel name on which the main thread sends ActorControl messages. */
   controlChannel: string;
+  /** Clients speak TLS when set. */
+  tls?: TlsMaterial;
 }
 
 export interface ActorContext {
@@ -42,6 +46,7 @@ export interface ActorContext {
   readonly tokens: TokenVerifier;
   readonly throttle: AuthThrottle;
   readonly bootId: string;
+  readonly secureContext: SecureContext | undefined;
 }
 
 export function createActorContext(init: ActorInit, clock: Clock, logger: Logger): ActorContext {
@@ -63,5 +68,6 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     tokens: new TokenVerifier(),
     throttle: new AuthThrottle(),
     bootId: init.bootId,
+    secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
   };
 }

@@ -24,6 +24,14 @@ export interface ServerConfig {
   readonly heartbeatMs: number;
   readonly shutdownMs: number;
   readonly stateDir: string;
+  /** Clients connect over TLS when present (ICD §1). */
+  readonly tls?: TlsConfig;
+}
+
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile?: string;
 }
 
 export interface SessionConfig {
@@ -143,6 +151,16 @@ export const configSchema: SchemaObject = {
       heartbeatMs: int(100, 3_600_000, 2_000),
       shutdownMs: int(0, 600_000, 5_000),
       stateDir: text('var', 4096),
+      tls: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['certFile', 'keyFile'],
+        properties: {
+          certFile: { type: 'string', minLength: 1, maxLength: 4096 },
+          keyFile: { type: 'string', minLength: 1, maxLength: 4096 },
+          caFile: { type: 'string', minLength: 1, maxLength: 4096 },
+        },
+      },
     }),
     session: section({
       completeBufferBytes: int(65_536, 2 ** 32, 8 * 1024 * 1024),

@@ -21,6 +21,7 @@ import { ActorPool } from './actor-pool.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
+import { loadTls } from './tls.ts';
 
 /** Which source feeds the acquisition thread: the simulator (configured by `simulator`) or a test source. */
 export type SourceChoice = { kind: 'simulator' } | Extract<SourceSpec, { kind: 'test' }>;
@@ -52,6 +53,8 @@ export interface ScsServer {
 export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   assertSocketTransfer();
   const config = loadConfig({ file: opts.configFile, object: opts.config, overrides: opts.overrides });
+  // Before any thread starts: a bad certificate stops the server cleanly.
+  const tls = loadTls(config.server.tls);
   const log = opts.logger ?? createLogger({ level: config.log.level, name: 'scs' });
   const clock = opts.clock ?? systemClock;
   for (const id of usesDemoToken(config)) {
@@ -92,6 +95,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     dictionary,
     bootId: boot,
     controlChannel: `scs-control-${boot}-${process.pid}`,
+    ...(tls ? { tls } : {}),
   };
   const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
   const admissionView = new Admission(admission);
@@ -115,6 +119,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     extra: { main: listener.counters },
   });
   let accepting = false;
+  // A port in use must not leave the threads started above running (the process would hang).
+  const abort = async (err: unknown): Promise<never> => {
+    await Promise.allSettled([pool.destroy(), acquisition.stop()]);
+    throw err;
+  };
   const ops = await startOpsHttp({
     host: config.server.httpHost,
     port: config.server.httpPort,
@@ -125,8 +134,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     }),
     ready: () => accepting && acquisition.running,
     logger: log,
+  }).catch(abort);
+  const port = await listener.listen().catch(async (err: unknown) => {
+    await ops.close();
+    return abort(err);
   });
-  const port = await listener.listen();
   accepting = true;
   log.info({ port, httpPort: ops.port, actors: config.server.actors, bootId: boot }, 'SCS listening');
 
