@@ -1,0 +1,253 @@
+// Reads the archive: time-range queries by ERT or SCET with the ICD §5 filters, and resume by
+// seq. Each page is one short statement continuing after the last row of the previous page
+// (keyset paging), so no read transaction stays open between pages (the recorder's checkpoints
+// are never held back) and a page can run as its own pool task from a plain-data PageCursor.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Stream } from '../../protocol/constants.ts';
+import type { RecordMeta } from '../ring/ring.ts';
+import { ArchiveError, ArchiveErrorCode } from './errors.ts';
+import { HAS_SCET, ringOf, SCHEMA_VERSION } from './store.ts';
+
+export type TimeBy = 'ert' | 'scet';
+
+/** The session's filter over ring keys, as Selection compiles it (src/actors/selection.ts). A filter
+ * that does not apply to the stream is ignored; an empty list matches nothing. */
+export interface ArchiveFilter {
+  vcids?: readonly number[];
+  /** Packets only. */
+  apids?: readonly number[];
+  /** Parameter indexes (the ring's key1 for parameters). */
+  parameters?: readonly number[];
+  /** Events: the lowest severity index (SEVERITIES) kept. */
+  minSeverity?: number;
+}
+
+export interface ArchiveQuery {
+  stream: Stream;
+  /** µs, inclusive. Default 0. */
+  from?: number;
+  /** µs, exclusive. Default: no upper bound. */
+  to?: number;
+  /** Default 'ert'. Frames and events have no SCET. */
+  timeBy?: TimeBy;
+  filter?: ArchiveFilter;
+  /** Only records with seq > afterSeq, then in seq order instead of time order (resume). */
+  afterSeq?: number;
+  /** Most rows in all. Default: no limit. */
+  limit?: number;
+}
+
+/** One archived record: its ring meta and the exact msgpack map the ring carried. */
+export interface ArchiveRow extends RecordMeta {
+  payload: Uint8Array;
+}
+
+/** Where the previous page ended. `time` is the last row's time on the query's axis. */
+export interface PageCursor {
+  time: number;
+  seq: number;
+  /** Rows returned so far (for `limit`). */
+  returned: number;
+}
+
+export interface Page {
+  rows: ArchiveRow[];
+  /** null: the query is complete. */
+  next: PageCursor | null;
+}
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+const COLUMNS = 'seq, ert, scet, key1, key2, quality, payload';
+
+/** A read-only connection to an archive file. One per thread; close it when the thread ends. */
+export class ArchiveReader {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    try {
+      this.#db = new DatabaseSync(path, { readOnly: true });
+    } catch (err) {
+      throw new ArchiveError(ArchiveErrorCode.ERR_ARCHIVE_OPEN, `${path}: cannot open the archive`, {
+        cause: err,
+      });
+    }
+    const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version !== SCHEMA_VERSION) {
+      this.#db.close();
+      throw new ArchiveError(
+        ArchiveErrorCode.ERR_ARCHIVE_SCHEMA,
+        `${path}: schema version ${version}, this server reads ${SCHEMA_VERSION}`,
+      );
+    }
+  }
+
+  /** One page of `q`: up to `maxRows` rows after `after` (null: from the start). */
+  page(q: ArchiveQuery, after: PageCursor | null, maxRows: number): Page {
+    const spec = compile(q);
+    const returned = after?.returned ?? 0;
+    const want = Math.min(Math.floor(maxRows), spec.limit - returned);
+    if (!(want > 0)) return { rows: [], next: null };
+    const st = this.#statement(spec.sql);
+    const rows = (spec.bySeq
+      ? st.all(after?.seq ?? spec.afterSeq, spec.from, spec.to, ...spec.filterArgs, want)
+      : st.all(
+          after?.time ?? spec.from,
+          after?.seq ?? -1,
+          spec.to,
+          ...spec.filterArgs,
+          want,
+        )) as unknown as ArchiveRow[];
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < want) return { rows, next: null };
+    return {
+      rows,
+      next: {
+        time: spec.timeBy === 'ert' ? last.ert : last.scet,
+        seq: last.seq,
+        returned: returned + rows.length,
+      },
+    };
+  }
+
+  /** A cursor over `q`, `pageSize` rows per page. */
+  open(q: ArchiveQuery, pageSize = 1000): QueryCursor {
+    compile(q);
+    return new QueryCursor(this, q, pageSize);
+  }
+
+  /** Every record of `stream` with seq > `seq` matching `filter`, in seq order: the backfill of a
+   * realtime `since` request. */
+  since(stream: Stream, seq: number, filter?: ArchiveFilter, pageSize = 1000): QueryCursor {
+    return this.open({ stream, afterSeq: seq, ...(filter === undefined ? {} : { filter }) }, pageSize);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #statement(sql: string): StatementSync {
+    let st = this.#statements.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+}
+
+/** Pages of one query, in order. Cancelling (e.g. the client left) ends it before the next page. */
+export class QueryCursor {
+  readonly #reader: ArchiveReader;
+  readonly #query: ArchiveQuery;
+  readonly #pageSize: number;
+  #after: PageCursor | null = null;
+  #done = false;
+
+  constructor(reader: ArchiveReader, query: ArchiveQuery, pageSize: number) {
+    if (!(Number.isInteger(pageSize) && pageSize > 0)) {
+      throw new ArchiveError(
+        ArchiveErrorCode.ERR_BAD_QUERY,
+        `page size ${pageSize} is not a positive integer`,
+      );
+    }
+    this.#reader = reader;
+    this.#query = query;
+    this.#pageSize = pageSize;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The next page; empty once the query is complete or cancelled. */
+  nextPage(): ArchiveRow[] {
+    if (this.#done) return [];
+    const { rows, next } = this.#reader.page(this.#query, this.#after, this.#pageSize);
+    this.#after = next;
+    if (next === null) this.#done = true;
+    return rows;
+  }
+
+  cancel(): void {
+    this.#done = true;
+  }
+
+  *[Symbol.iterator](): Iterator<ArchiveRow[]> {
+    for (let rows = this.nextPage(); rows.length > 0; rows = this.nextPage()) yield rows;
+  }
+}
+
+interface Compiled {
+  sql: string;
+  bySeq: boolean;
+  timeBy: TimeBy;
+  from: number;
+  to: number;
+  afterSeq: number;
+  limit: number;
+  filterArgs: (string | number)[];
+}
+
+function compile(q: ArchiveQuery): Compiled {
+  const stream = q.stream;
+  ringOf(stream);
+  const timeBy = q.timeBy ?? 'ert';
+  if (timeBy !== 'ert' && timeBy !== 'scet') bad(`timeBy ${String(timeBy)}`);
+  if (timeBy === 'scet' && !HAS_SCET[stream]) bad(`${stream} have no scet: query them by ert`);
+  const from = q.from ?? 0;
+  const to = q.to ?? NO_UPPER_BOUND;
+  if (!(Number.isFinite(from) && Number.isFinite(to) && from >= 0 && from <= to)) {
+    bad(`time range [${from}, ${to}) is not 0 <= from <= to`);
+  }
+  const afterSeq = q.afterSeq ?? 0;
+  if (!(Number.isInteger(afterSeq) && afterSeq >= 0)) bad(`afterSeq ${afterSeq} is not a seq`);
+  const limit = q.limit ?? Number.POSITIVE_INFINITY;
+  if (!(limit > 0)) bad(`limit ${limit} is not positive`);
+  const { terms, args } = filterSql(stream, q.filter ?? {});
+  const bySeq = q.afterSeq !== undefined;
+  const where = bySeq
+    ? // Unary + keeps the planner off the time index: a resume walks the seq (rowid) order.
+      [`seq > ?`, `+${timeBy} >= ?`, `+${timeBy} < ?`, ...terms]
+    : // Row-value order on the (time, seq, …) index: one range scan that starts just after the
+      // previous page's last row; (from, -1) starts at `from` itself.
+      [`(${timeBy}, seq) > (?, ?)`, `${timeBy} < ?`, ...terms];
+  const order = bySeq ? 'seq' : `${timeBy}, seq`;
+  const sql = `SELECT ${COLUMNS} FROM ${stream} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+  return { sql, bySeq, timeBy, from, to, afterSeq, limit, filterArgs: args };
+}
+
+function filterSql(stream: Stream, f: ArchiveFilter): { terms: string[]; args: (string | number)[] } {
+  const terms: string[] = [];
+  const args: (string | number)[] = [];
+  const inSet = (column: string, name: string, values: readonly number[] | undefined) => {
+    if (values === undefined) return;
+    if (!values.every((v) => Number.isInteger(v))) bad(`filter ${name} holds a non-integer`);
+    // One bound JSON array whatever the set's size: no statement per set size, no variable limit.
+    terms.push(`${column} IN (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(values));
+  };
+  switch (stream) {
+    case 'frames':
+      inSet('key1', 'vcids', f.vcids);
+      break;
+    case 'packets':
+      inSet('key1', 'vcids', f.vcids);
+      inSet('key2', 'apids', f.apids);
+      break;
+    case 'parameters':
+      inSet('key1', 'parameters', f.parameters);
+      break;
+    case 'events':
+      if (f.minSeverity !== undefined && f.minSeverity > 0) {
+        terms.push('key1 >= ?');
+        args.push(f.minSeverity);
+      }
+      break;
+  }
+  return { terms, args };
+}
+
+function bad(message: string): never {
+  throw new ArchiveError(ArchiveErrorCode.ERR_BAD_QUERY, message);
+}

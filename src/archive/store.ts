@@ -1,0 +1,324 @@
+// The archive file: one SQLite database (WAL) holding every recorded record of every stream,
+// each as the exact msgpack bytes the ring carried, so serving never re-encodes.
+//
+// One writer per file (the recorder thread holds the only ArchiveStore); readers open their
+// own connections (query.ts). node:sqlite is synchronous: never use this on a thread that
+// must stay responsive.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { STREAMS, type Stream } from '../../protocol/constants.ts';
+import type { RecordMeta } from '../ring/ring.ts';
+import { ArchiveError, ArchiveErrorCode, isSqliteFull } from './errors.ts';
+
+export const SCHEMA_VERSION = 1;
+export const PAGE_BYTES = 8192;
+
+/** Streams whose records carry a spacecraft time (frames have none; an event has only `time`, its ERT). */
+export const HAS_SCET: Readonly<Record<Stream, boolean>> = {
+  frames: false,
+  packets: true,
+  parameters: true,
+  events: false,
+};
+
+/** Rows per multi-row INSERT: one native call per 64 records instead of one per record. */
+const ROWS = 64;
+const COLUMNS = 7;
+
+export interface ArchiveStoreOptions {
+  /** A hard ceiling on the file size (rounded down to whole pages): writes beyond fail with
+   * ERR_ARCHIVE_FULL exactly as on a full disk. Absent: no ceiling but the disk. */
+  maxFileBytes?: number;
+}
+
+function createSql(stream: Stream): string {
+  // seq is the rowid: appends go to the right edge of the table b-tree and `seq > ?` (resume)
+  // is a range scan of it, with no separate seq index. The time indexes carry seq and both keys
+  // so a filtered time query walks the index in (time, seq) order and reads a table row only
+  // for a record it keeps.
+  const indexes = [`CREATE INDEX ${stream}_ert ON ${stream}(ert, seq, key1, key2);`];
+  if (HAS_SCET[stream]) indexes.push(`CREATE INDEX ${stream}_scet ON ${stream}(scet, seq, key1, key2);`);
+  return `CREATE TABLE ${stream} (
+    seq INTEGER PRIMARY KEY,
+    ert INTEGER NOT NULL,
+    scet INTEGER NOT NULL,
+    key1 INTEGER NOT NULL,
+    key2 INTEGER NOT NULL,
+    quality INTEGER NOT NULL,
+    payload BLOB NOT NULL
+  ); ${indexes.join(' ')}`;
+}
+
+/** Rows of one stream waiting for a multi-row INSERT. */
+interface Staging {
+  readonly many: StatementSync;
+  readonly one: StatementSync;
+  readonly args: unknown[];
+  rows: number;
+  /** Payload bytes of the staged rows, `stride` bytes per row: the records are copied here, so
+   * the caller may reuse its buffer as soon as append() returns. */
+  stage: Uint8Array;
+  stride: number;
+}
+
+export class ArchiveStore {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #staging: Staging[];
+  readonly #maxSeq: StatementSync[];
+  readonly #minErt: StatementSync[];
+  readonly #highOfOldest: StatementSync[];
+  readonly #highOfAged: StatementSync[];
+  readonly #deleteUpTo: StatementSync[];
+  readonly #deleteAged: StatementSync[];
+  readonly #state: StatementSync;
+  readonly #raiseState: StatementSync;
+
+  constructor(path: string, opts: ArchiveStoreOptions = {}) {
+    this.path = path;
+    this.#db = new DatabaseSync(path);
+    try {
+      this.#init();
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    const db = this.#db;
+    this.#staging = STREAMS.map((s) => ({
+      many: db.prepare(`INSERT INTO ${s} VALUES ${Array(ROWS).fill('(?,?,?,?,?,?,?)').join(',')}`),
+      one: db.prepare(`INSERT INTO ${s} VALUES (?,?,?,?,?,?,?)`),
+      args: new Array<unknown>(ROWS * COLUMNS),
+      rows: 0,
+      stage: new Uint8Array(ROWS * 128),
+      stride: 128,
+    }));
+    this.#maxSeq = STREAMS.map((s) => db.prepare(`SELECT max(seq) AS v FROM ${s}`));
+    this.#minErt = STREAMS.map((s) => db.prepare(`SELECT min(ert) AS v FROM ${s}`));
+    this.#highOfOldest = STREAMS.map((s) =>
+      db.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM ${s} ORDER BY seq LIMIT ?)`),
+    );
+    this.#highOfAged = STREAMS.map((s) =>
+      db.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM ${s} WHERE ert < ? ORDER BY ert LIMIT ?)`),
+    );
+    this.#deleteUpTo = STREAMS.map((s) => db.prepare(`DELETE FROM ${s} WHERE seq <= ?`));
+    this.#deleteAged = STREAMS.map((s) =>
+      db.prepare(`DELETE FROM ${s} WHERE seq IN (SELECT seq FROM ${s} WHERE ert < ? ORDER BY ert LIMIT ?)`),
+    );
+    this.#state = db.prepare('SELECT high_seq AS v FROM stream_state WHERE stream = ?');
+    this.#raiseState = db.prepare(
+      `INSERT INTO stream_state (stream, high_seq) VALUES (?, ?)
+       ON CONFLICT (stream) DO UPDATE SET high_seq = max(high_seq, excluded.high_seq)`,
+    );
+    this.setMaxFileBytes(opts.maxFileBytes ?? null);
+  }
+
+  #init(): void {
+    const db = this.#db;
+    // page_size only takes effect on a new file, before its first table.
+    db.exec(`PRAGMA page_size = ${PAGE_BYTES}`);
+    // WAL: readers (query threads) never block the recorder and the recorder never blocks them.
+    // synchronous=NORMAL: a commit is a write() to the WAL without fsync. A killed process loses
+    // nothing committed (the OS holds the pages); a power cut can lose the last commits since the
+    // last checkpoint but never corrupts the file.
+    db.exec(`PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA cache_size = -65536;
+      PRAGMA journal_size_limit = 67108864;
+      PRAGMA busy_timeout = 5000;`);
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version === SCHEMA_VERSION) return;
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
+      n: number;
+    };
+    if (version !== 0 || tables.n !== 0) {
+      throw new ArchiveError(
+        ArchiveErrorCode.ERR_ARCHIVE_SCHEMA,
+        `${this.path}: schema version ${version}, this server reads ${SCHEMA_VERSION}`,
+      );
+    }
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const s of STREAMS) db.exec(createSql(s));
+      // The highest seq ever deleted per stream, so seq still continues after retention emptied a table.
+      db.exec('CREATE TABLE stream_state (stream TEXT PRIMARY KEY, high_seq INTEGER NOT NULL) WITHOUT ROWID');
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** The highest seq ever archived for `stream` (kept after retention deleted it), 0 for none:
+   * the acquisition continues with lastSeq + 1 after a restart. */
+  lastSeq(stream: Stream): number {
+    const ring = ringOf(stream);
+    const inTable = (this.#maxSeq[ring]!.get() as { v: number | null }).v ?? 0;
+    const deleted = (this.#state.get(stream) as { v: number } | undefined)?.v ?? 0;
+    return Math.max(inTable, deleted);
+  }
+
+  lastSeqs(): Record<Stream, number> {
+    return Object.fromEntries(STREAMS.map((s) => [s, this.lastSeq(s)])) as Record<Stream, number>;
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.isTransaction;
+  }
+
+  begin(): void {
+    if (this.#db.isTransaction) {
+      throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'begin() inside a transaction');
+    }
+    this.#db.exec('BEGIN IMMEDIATE');
+  }
+
+  /**
+   * Adds one record of ring `ring` (STREAMS order) to the open transaction. `payload` is copied.
+   * Throws ERR_ARCHIVE_FULL when the disk is full: the transaction is then rolled back.
+   */
+  append(ring: number, meta: RecordMeta, payload: Uint8Array): void {
+    if (!this.#db.isTransaction) {
+      throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'append() outside a transaction');
+    }
+    const st = this.#staging[ring];
+    if (st === undefined) throw new ArchiveError(ArchiveErrorCode.ERR_BAD_QUERY, `no stream ${ring}`);
+    if (payload.length > st.stride) this.#widen(st, payload.length);
+    const at = st.rows * st.stride;
+    st.stage.set(payload, at);
+    const o = st.rows * COLUMNS;
+    const args = st.args;
+    args[o] = meta.seq;
+    args[o + 1] = meta.ert;
+    args[o + 2] = meta.scet;
+    args[o + 3] = meta.key1;
+    args[o + 4] = meta.key2;
+    args[o + 5] = meta.quality;
+    args[o + 6] = st.stage.subarray(at, at + payload.length);
+    if (++st.rows < ROWS) return;
+    this.#guard(() => st.many.run(...(args as number[])));
+    st.rows = 0;
+  }
+
+  /** Writes the staged rows and commits. Throws ERR_ARCHIVE_FULL (rolled back) on a full disk. */
+  commit(): void {
+    if (!this.#db.isTransaction) {
+      throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'commit() outside a transaction');
+    }
+    this.#guard(() => {
+      for (const st of this.#staging) this.#flush(st);
+      this.#db.exec('COMMIT');
+    });
+  }
+
+  /** Drops the open transaction and every staged row (a no-op outside a transaction). */
+  rollback(): void {
+    for (const st of this.#staging) st.rows = 0;
+    if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+  }
+
+  /** Bytes of pages holding data (the file minus its free pages): what retention by size bounds. */
+  usedBytes(): number {
+    return (this.#pragma('page_count') - this.#pragma('freelist_count')) * PAGE_BYTES;
+  }
+
+  /** Sets (or with null removes) the hard ceiling on the file size; see ArchiveStoreOptions. */
+  setMaxFileBytes(bytes: number | null): void {
+    // SQLite's own maximum is 2^32 - 2 pages; it never lowers the ceiling below the current size.
+    const pages = bytes === null ? 0xfffffffe : Math.max(1, Math.floor(bytes / PAGE_BYTES));
+    this.#db.exec(`PRAGMA max_page_count = ${pages}`);
+  }
+
+  /** The smallest ERT archived for `ring`, undefined when it holds nothing. */
+  oldestErt(ring: number): number | undefined {
+    return (this.#minErt[ring]!.get() as { v: number | null }).v ?? undefined;
+  }
+
+  /** Deletes, in a transaction of its own, up to `maxRows` of the lowest seqs of `ring`; returns how many. */
+  deleteOldest(ring: number, maxRows: number): number {
+    return this.#delete(ring, this.#highOfOldest[ring]!, [maxRows], (high) =>
+      this.#deleteUpTo[ring]!.run(high),
+    );
+  }
+
+  /** Deletes, in a transaction of its own, up to `maxRows` records of `ring` with ert < `ertUs`, oldest first. */
+  deleteOlderThan(ring: number, ertUs: number, maxRows: number): number {
+    return this.#delete(ring, this.#highOfAged[ring]!, [ertUs, maxRows], () =>
+      this.#deleteAged[ring]!.run(ertUs, maxRows),
+    );
+  }
+
+  close(): void {
+    if (!this.#db.isOpen) return;
+    this.rollback();
+    this.#db.close();
+  }
+
+  #delete(
+    ring: number,
+    high: StatementSync,
+    args: number[],
+    run: (high: number) => { changes: number | bigint },
+  ): number {
+    this.begin();
+    try {
+      const v = (high.get(...args) as { v: number | null }).v;
+      const deleted = v === null ? 0 : Number(run(v).changes);
+      if (v !== null) this.#raiseState.run(STREAMS[ring]!, v);
+      this.#db.exec('COMMIT');
+      return deleted;
+    } catch (err) {
+      this.rollback();
+      throw wrapFull(err);
+    }
+  }
+
+  #flush(st: Staging): void {
+    const args = st.args;
+    for (let r = 0; r < st.rows; r++) {
+      const o = r * COLUMNS;
+      st.one.run(
+        args[o] as number,
+        args[o + 1] as number,
+        args[o + 2] as number,
+        args[o + 3] as number,
+        args[o + 4] as number,
+        args[o + 5] as number,
+        args[o + 6] as Uint8Array,
+      );
+    }
+    st.rows = 0;
+  }
+
+  /** Makes room for payloads of `length` bytes, writing the staged rows first (they point into the stage). */
+  #widen(st: Staging, length: number): void {
+    this.#guard(() => this.#flush(st));
+    st.stride = 2 ** Math.ceil(Math.log2(length));
+    st.stage = new Uint8Array(ROWS * st.stride);
+  }
+
+  /** Runs a write; on a full disk rolls back (SQLite may already have) and throws ERR_ARCHIVE_FULL. */
+  #guard(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.rollback();
+      throw wrapFull(err);
+    }
+  }
+
+  #pragma(name: 'page_count' | 'freelist_count'): number {
+    return (this.#db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]!;
+  }
+}
+
+function wrapFull(err: unknown): unknown {
+  return isSqliteFull(err)
+    ? new ArchiveError(ArchiveErrorCode.ERR_ARCHIVE_FULL, 'archive disk full', { cause: err })
+    : err;
+}
+
+export function ringOf(stream: string): number {
+  const ring = STREAMS.indexOf(stream as Stream);
+  if (ring < 0) throw new ArchiveError(ArchiveErrorCode.ERR_BAD_QUERY, `no stream ${stream}`);
+  return ring;
+}
