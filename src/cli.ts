@@ -2,6 +2,8 @@
 // `scs` command line: serve, token, check-config. Errors are one line; exit codes:
 // 0 ok, 1 runtime failure, 2 usage or configuration error.
 import { parseArgs } from 'node:util';
+import * as status from './cli/status.ts';
+import * as tail from './cli/tail.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { hashToken } from './config/token.ts';
@@ -13,6 +15,8 @@ const HELP: Record<string, string> = {
 
 Commands:
   serve             run the distribution server (what npm start runs)
+  tail              print live records from a server (human-readable or --json)
+  status            show a server's sessions, counters and lag from its ops endpoint
   token [TOKEN]     print the scrypt hash of an agency token (reads stdin when TOKEN is omitted)
   check-config FILE validate a configuration file (merged over config/default.json)
 
@@ -96,6 +100,22 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       await serve(rest);
       return -1;
+    case 'tail':
+    case 'status': {
+      const cmd = command === 'tail' ? tail : status;
+      if (rest.includes('--help')) {
+        console.log(cmd.help);
+        return 0;
+      }
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      return cmd.run(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdin: process.stdin,
+        signal: stop.signal,
+      });
+    }
     case 'token': {
       if (rest.includes('--help')) {
         console.log(HELP.token);

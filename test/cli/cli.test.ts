@@ -13,6 +13,28 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8' });
 
+/** Runs the CLI without blocking the event loop (the test's own client keeps working meanwhile). */
+function runAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 function tmpFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'scs-cli-'));
   const file = join(dir, name);
@@ -20,14 +42,14 @@ function tmpFile(name: string, text: string): string {
   return file;
 }
 
-/** Resolves with the client port once the server logs that it listens. */
-function listening(child: ChildProcess): Promise<number> {
+/** Resolves with the client and ops ports once the server logs that it listens. */
+function listening(child: ChildProcess): Promise<{ port: number; httpPort: number }> {
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       for (const line of buf.split('\n')) {
-        if (line.includes('"SCS listening"')) resolve((JSON.parse(line) as { port: number }).port);
+        if (line.includes('"SCS listening"')) resolve(JSON.parse(line) as { port: number; httpPort: number });
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -95,7 +117,22 @@ describe('scs command line (run as a process)', function () {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const port = await listening(child);
+      const { port, httpPort } = await listening(child);
+      // scs tail and scs status against the running server (its simulator produces frames).
+      const tailed = await runAsync(
+        ['tail', '--port', String(port), '--agency', 'alpha', '--stream', 'frames', '--json', '--count', '2'],
+        { SCS_TOKEN: 'alpha-secret' },
+      );
+      expect(tailed.code, tailed.stderr).to.equal(0);
+      const lines = tailed.stdout
+        .trim()
+        .split('\n')
+        .map((l: string) => JSON.parse(l) as { seq: number; station: string });
+      expect(lines).to.have.length(2);
+      expect(lines[1]!.seq).to.be.greaterThan(lines[0]!.seq);
+      const status = await runAsync(['status', '--port', String(httpPort), '--json'], {});
+      expect(status.code, status.stderr).to.equal(0);
+      expect(JSON.parse(status.stdout)).to.have.property('agencies');
       const client = await ScsClient.connect({ port });
       await client.request({
         agency: 'alpha',

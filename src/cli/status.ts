@@ -1,0 +1,228 @@
+// `scs status`: the server's state from its ops endpoint (/metrics, /healthz), as tables
+// or one JSON object.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { NakCode, STREAMS } from '../../protocol/constants.ts';
+import { CliError, CliErrorCode, ExitCode } from './errors.ts';
+import { type CliIo, errorLine, isUsageError, usage, wholeNumber } from './io.ts';
+import { parsePrometheus, type Sample } from './prometheus.ts';
+
+export const help = `Usage: scs status [--host H] [--port N] [--timeout MS] [--json]
+
+Reads the server's ops endpoint (GET /metrics and /healthz) and prints its health,
+sessions per agency, ACK and NAK counts, records and bytes sent, skipped records,
+ring heads and actor lag.
+
+  --host H        ops HTTP host (default 127.0.0.1)
+  --port N        ops HTTP port (default 7301)
+  --timeout MS    longest wait for an answer (default 5000)
+  --json          one JSON object instead of tables
+  --help          this text
+
+Exit codes: 0 healthy, 1 unhealthy or a bad answer, 2 usage, 4 endpoint unreachable.`;
+
+export interface AgencyStatus {
+  sessions: number;
+  acks: number;
+  records: number;
+  bytes: number;
+  skipped: number;
+  slowConsumerCloses: number;
+}
+
+export interface ServerStatus {
+  endpoint: string;
+  health: { ok: boolean; detail: Record<string, unknown> } | undefined;
+  agencies: Record<string, AgencyStatus>;
+  naks: Record<string, number>;
+  streams: Record<string, { ringHead: number; actorLag: number }>;
+  connections: { accepted: number; rejected: Record<string, number> } | undefined;
+}
+
+const AGENCY_METRICS: readonly [string, keyof AgencyStatus][] = [
+  ['scs_connections', 'sessions'],
+  ['scs_acks_total', 'acks'],
+  ['scs_records_sent_total', 'records'],
+  ['scs_bytes_sent_total', 'bytes'],
+  ['scs_skipped_records_total', 'skipped'],
+  ['scs_slow_consumer_closes_total', 'slowConsumerCloses'],
+];
+
+export function summarize(endpoint: string, samples: Sample[], health: ServerStatus['health']): ServerStatus {
+  const agencies: Record<string, AgencyStatus> = {};
+  const naks: Record<string, number> = Object.fromEntries(Object.values(NakCode).map((c) => [c, 0]));
+  const streams: ServerStatus['streams'] = Object.fromEntries(
+    STREAMS.map((s) => [s, { ringHead: 0, actorLag: 0 }]),
+  );
+  let connections: ServerStatus['connections'];
+  for (const { name, labels, value } of samples) {
+    const field = AGENCY_METRICS.find(([metric]) => metric === name)?.[1];
+    if (field !== undefined && labels.agency !== undefined) {
+      agencies[labels.agency] ??= {
+        sessions: 0,
+        acks: 0,
+        records: 0,
+        bytes: 0,
+        skipped: 0,
+        slowConsumerCloses: 0,
+      };
+      agencies[labels.agency]![field] = value;
+    } else if (name === 'scs_naks_total' && labels.code !== undefined) {
+      naks[labels.code] = value;
+    } else if (
+      (name === 'scs_ring_head' || name === 'scs_actor_lag_records') &&
+      labels.stream !== undefined
+    ) {
+      streams[labels.stream] ??= { ringHead: 0, actorLag: 0 };
+      streams[labels.stream]![name === 'scs_ring_head' ? 'ringHead' : 'actorLag'] = value;
+    } else if (name === 'scs_accepted_connections_total') {
+      connections ??= { accepted: 0, rejected: {} };
+      connections.accepted = value;
+    } else if (name === 'scs_rejected_connections_total' && labels.reason !== undefined) {
+      connections ??= { accepted: 0, rejected: {} };
+      connections.rejected[labels.reason] = value;
+    }
+  }
+  if (Object.keys(agencies).length === 0) {
+    throw new CliError(
+      CliErrorCode.BAD_ANSWER,
+      `${endpoint}/metrics has no SCS metrics (is it an SCS ops port?)`,
+    );
+  }
+  return { endpoint, health, agencies, naks, streams, connections };
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  // First column left-aligned (names), the others right-aligned (numbers).
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export function render(s: ServerStatus): string {
+  const h = s.health;
+  const detail = h
+    ? Object.entries(h.detail)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ')
+    : '';
+  const healthText = h === undefined ? 'health unknown' : `${h.ok ? 'healthy' : 'UNHEALTHY'} (${detail})`;
+  const agencies = Object.entries(s.agencies).map(([name, a]) => [
+    name,
+    String(a.sessions),
+    String(a.acks),
+    String(a.records),
+    bytes(a.bytes),
+    String(a.skipped),
+    String(a.slowConsumerCloses),
+  ]);
+  const naks = Object.entries(s.naks).filter(([, n]) => n > 0);
+  const streams = Object.entries(s.streams).map(([name, st]) => [
+    name,
+    String(st.ringHead),
+    String(st.actorLag),
+  ]);
+  const lines = [
+    `server ${s.endpoint}  ${healthText}`,
+    '',
+    table(['agency', 'sessions', 'acks', 'records', 'bytes', 'skipped', 'slow-closes'], agencies),
+    '',
+    `NAKs: ${naks.length === 0 ? 'none' : naks.map(([code, n]) => `${code} ${n}`).join(', ')}`,
+    '',
+    table(['stream', 'ring head', 'actor lag'], streams),
+  ];
+  const c = s.connections;
+  if (c !== undefined) {
+    const rejected = Object.entries(c.rejected).map(([reason, n]) => `${reason} ${n}`);
+    lines.push('', `connections: accepted ${c.accepted}, rejected ${rejected.join(', ') || '0'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+}
+
+/** GET with node:http (fetch refuses the ports on the WHATWG "bad port" list). */
+function get(url: string, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const unreachable = (message: string) => new CliError(CliErrorCode.UNREACHABLE, `${url}: ${message}`);
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', (err) => reject(unreachable(err.message)));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (err) => reject(unreachable(err.message)));
+  });
+}
+
+function readHealth(answer: Answer): ServerStatus['health'] {
+  // 503 is a valid answer here (unhealthy), with the same body.
+  let body: { ok?: unknown; detail?: unknown } | undefined;
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    return undefined;
+  }
+  if (typeof body?.ok !== 'boolean') return undefined;
+  const detail =
+    typeof body.detail === 'object' && body.detail !== null ? (body.detail as Record<string, unknown>) : {};
+  return { ok: body.ok, detail };
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const { values: v } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (v.help) {
+      io.stdout.write(`${help}\n`);
+      return ExitCode.OK;
+    }
+    const host = v.host ?? '127.0.0.1';
+    if (host.includes('/')) throw usage(`--host must be a host name or address, got '${host}'`);
+    const port = v.port === undefined ? 7301 : wholeNumber('port', v.port, 1, 65_535);
+    const timeoutMs = v.timeout === undefined ? 5000 : wholeNumber('timeout', v.timeout, 1);
+    const endpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const base = `http://${endpoint}`;
+    const metrics = await get(`${base}/metrics`, timeoutMs);
+    if (metrics.status !== 200) {
+      throw new CliError(CliErrorCode.BAD_ANSWER, `${base}/metrics answered HTTP ${metrics.status}`);
+    }
+    const samples = parsePrometheus(metrics.text);
+    const status = summarize(endpoint, samples, readHealth(await get(`${base}/healthz`, timeoutMs)));
+    io.stdout.write(v.json ? `${JSON.stringify(status)}\n` : render(status));
+    return status.health?.ok === false ? ExitCode.FAILURE : ExitCode.OK;
+  } catch (err) {
+    errorLine(io, 'status', (err as Error).message);
+    if (isUsageError(err)) return ExitCode.USAGE;
+    if (err instanceof CliError && err.code === CliErrorCode.UNREACHABLE) return ExitCode.LOST;
+    return ExitCode.FAILURE;
+  }
+}

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { frame, startTestServer } from '../support/server.ts';
+
+const RUN_TAIL = fileURLToPath(new URL('./run-tail.ts', import.meta.url));
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `scs tail` as a process; `onConnected` runs once it says it is connected. */
+function tail(args: string[], onConnected: () => void): Promise<Exit> {
+  const child = spawn(process.execPath, [RUN_TAIL, ...args], {
+    env: { ...process.env, SCS_TOKEN: 'alpha-secret' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    const before = stderr;
+    stderr += d.toString();
+    if (!before.includes('connected to') && stderr.includes('connected to')) onConnected();
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('scs tail as a process', () => {
+  it('prints JSON Lines and exits 0 after --count records; exits 4 when the server goes away', async () => {
+    const [server, doomed] = await Promise.all([startTestServer(), startTestServer()]);
+    try {
+      const common = ['--agency', 'alpha', '--stream', 'frames', '--json'];
+      const [done, lost] = await Promise.all([
+        tail([...common, '--port', String(server.port), '--count', '2'], () => {
+          void server.inject([frame(1), frame(2)]);
+        }),
+        tail([...common, '--port', String(doomed.port), '--retries', '0'], () => {
+          void doomed.close();
+        }),
+      ]);
+      expect(done.code).to.equal(0);
+      const records = done.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { vcfc: number });
+      expect(records.map((r) => r.vcfc)).to.deep.equal([1, 2]);
+
+      expect(lost.code).to.equal(4);
+      expect(lost.stdout).to.equal('');
+      const last = lost.stderr.trim().split('\n').at(-1);
+      expect(last).to.match(/^scs tail: connection to 127\.0\.0\.1:\d+ lost: server sent BYE SHUTDOWN$/);
+    } finally {
+      await Promise.all([server.close(), doomed.close()]);
+    }
+  });
+});
