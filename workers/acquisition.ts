@@ -37,6 +37,7 @@ try {
     dictionary: definition.dictionary,
     clock: systemClock,
     log,
+    ...(data.initialSeq ? { initialSeq: data.initialSeq } : {}),
   });
   const source = definition.create(systemClock);
   source.start(sink);

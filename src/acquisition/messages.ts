@@ -1,4 +1,5 @@
 // Messages between the main thread and the acquisition worker (discriminated on `kind`).
+import type { Stream } from '../../protocol/constants.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
 import type { ValueTableBuffers } from '../ring/value-table.ts';
 import type { SourceSpec } from './index.ts';
@@ -10,6 +11,8 @@ export interface AcquisitionWorkerData {
   source: SourceSpec;
   /** A pino level name; default 'info'. */
   logLevel?: string;
+  /** First seq per stream (one past the archive's last); default: continue the rings. */
+  initialSeq?: Partial<Record<Stream, number>>;
 }
 
 export type InjectRecord =

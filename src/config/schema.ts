@@ -71,7 +71,19 @@ export interface Config {
   readonly ring: { readonly [S in Stream]: RingConfig };
   readonly agencies: Readonly<Record<string, AgencyConfig>>;
   readonly simulator: SimulatorConfig;
+  readonly archive: ArchiveConfig;
   readonly log: { readonly level: LogLevel };
+}
+
+export interface ArchiveConfig {
+  readonly enabled: boolean;
+  /** The archive file; relative to `server.stateDir` unless absolute. */
+  readonly file: string;
+  readonly commitMs: number;
+  /** Records older than this many days are deleted; 0 keeps them. */
+  readonly maxAgeDays: number;
+  /** The archive is kept at or below this size; 0 means no limit. */
+  readonly maxBytes: number;
 }
 
 const MAX_PORT = 65_535;
@@ -192,6 +204,13 @@ export const configSchema: SchemaObject = {
         everySec: int(0, 86_400, 300),
         durationSec: int(1, 86_400, 10),
       }),
+    }),
+    archive: section({
+      enabled: { type: 'boolean', default: true },
+      file: text('archive.sqlite', 4096),
+      commitMs: int(10, 60_000, 200),
+      maxAgeDays: int(0, 36_500, 30),
+      maxBytes: int(0, 2 ** 50, 2 * 1024 ** 3),
     }),
     log: section({
       level: { type: 'string', enum: [...LOG_LEVELS], default: 'info' },

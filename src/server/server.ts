@@ -1,7 +1,7 @@
 // The main thread: composes the pipeline (acquisition → ring → actors → wire) and owns
 // its life cycle. `close()` is graceful and idempotent; `destroy()` is hard.
 import type { Worker } from 'node:worker_threads';
-import { STREAMS } from '../../protocol/constants.ts';
+import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import { type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
@@ -18,6 +18,7 @@ import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
+import { ArchiveThread } from './archive.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
@@ -80,11 +81,28 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   // Replaced actors claim fresh regions; room for many replacements.
   const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
 
+  // The recorder starts first: the acquisition continues each stream's seq after the archive's last.
+  let archive: ArchiveThread | undefined;
+  let initialSeq: Partial<Record<Stream, number>> | undefined;
+  if (config.archive.enabled) {
+    const started = await ArchiveThread.start(
+      config.archive,
+      config.server.stateDir,
+      rings,
+      config.log.level,
+      log.child({ thread: 'archive' }),
+    );
+    archive = started.thread;
+    initialSeq = Object.fromEntries(STREAMS.map((s) => [s, started.lastSeq[s] + 1]));
+  }
   const acquisition = new AcquisitionThread(
-    { rings, valueTable, source, logLevel: config.log.level },
+    { rings, valueTable, source, logLevel: config.log.level, ...(initialSeq ? { initialSeq } : {}) },
     log.child({ thread: 'acquisition' }),
   );
-  await acquisition.start();
+  await acquisition.start().catch(async (err: unknown) => {
+    await archive?.stop();
+    throw err;
+  });
 
   const init: ActorInit = {
     config,
@@ -122,6 +140,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   // A port in use must not leave the threads started above running (the process would hang).
   const abort = async (err: unknown): Promise<never> => {
     await Promise.allSettled([pool.destroy(), acquisition.stop()]);
+    await archive?.stop();
     throw err;
   };
   const ops = await startOpsHttp({
@@ -130,7 +149,12 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     registry,
     health: () => ({
       ok: acquisition.running && pool.threads > 0,
-      detail: { acquisition: acquisition.running, actors: pool.threads, openSockets: listener.openSockets },
+      detail: {
+        acquisition: acquisition.running,
+        archive: archive === undefined ? 'disabled' : archive.running,
+        actors: pool.threads,
+        openSockets: listener.openSockets,
+      },
     }),
     ready: () => accepting && acquisition.running,
     logger: log,
@@ -151,6 +175,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       await pool.drain(Math.max(500, config.server.shutdownMs - 1500));
       await pool.destroy();
       await acquisition.stop();
+      // After the acquisition: what the rings still hold gets recorded.
+      await archive?.stop();
       await ops.close();
       log.info('SCS stopped');
     })();
@@ -160,6 +186,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     accepting = false;
     closing ??= Promise.resolve();
     await Promise.allSettled([listener.close(), pool.destroy(), acquisition.stop(), ops.close()]);
+    await archive?.stop();
   };
   return {
     config,

@@ -57,16 +57,20 @@ export interface TestServerOptions {
   session?: Record<string, unknown>;
   agencies?: Record<string, unknown>;
   source?: SourceChoice;
+  archive?: Record<string, unknown>;
+  /** Reuse a state dir (client ids, archive) across server runs. */
+  stateDir?: string;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<ScsServer> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'scs-test-'));
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'scs-test-'));
   return startServer({
     config: {
       server: { port: 0, httpPort: 0, host: '127.0.0.1', actors: 2, stateDir, ...opts.server },
       session: { ...opts.session },
       agencies: opts.agencies ?? testAgencies(),
       simulator: { enabled: false },
+      archive: { enabled: false, ...opts.archive },
       log: { level: process.env.SCS_TEST_LOG ?? 'silent' },
     },
     source: opts.source ?? { kind: 'test', options: { mode: 'inject' } },

@@ -1,0 +1,93 @@
+// The recorder thread, seen from the main thread: it archives every record the rings
+// carry. Started before the acquisition, so `seq` continues after the archive's last
+// record (ICD §6: kept across restarts where the archive is on); stopped after it, so
+// what the rings still hold is recorded.
+import { isAbsolute, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Stream } from '../../protocol/constants.ts';
+import type { FromRecorder, RecorderWorkerData, ToRecorder } from '../archive/messages.ts';
+import type { ArchiveConfig } from '../config/schema.ts';
+import type { RingSetBuffers } from '../ring/ring.ts';
+import type { Logger } from '../util/logger.ts';
+
+const RECORDER_ENTRY = new URL('../archive/recorder-worker.ts', import.meta.url).pathname;
+const DAY_MS = 86_400_000;
+
+export function archivePath(config: ArchiveConfig, stateDir: string): string {
+  return isAbsolute(config.file) ? config.file : join(stateDir, config.file);
+}
+
+export class ArchiveThread {
+  readonly path: string;
+  readonly #log: Logger;
+  readonly #worker: Worker;
+  #running = true;
+
+  private constructor(path: string, worker: Worker, log: Logger) {
+    this.path = path;
+    this.#worker = worker;
+    this.#log = log;
+    worker.on('message', (m: FromRecorder) => {
+      if (m.kind === 'event') this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
+      if (m.kind === 'fatal')
+        this.#log.error({ message: m.message, code: m.code }, 'archive recorder failed');
+    });
+    worker.on('exit', () => {
+      this.#running = false;
+    });
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Opens the archive and starts recording; resolves with the last archived seq of each stream. */
+  static start(
+    config: ArchiveConfig,
+    stateDir: string,
+    rings: RingSetBuffers,
+    logLevel: string,
+    log: Logger,
+  ): Promise<{ thread: ArchiveThread; lastSeq: Record<Stream, number> }> {
+    const path = archivePath(config, stateDir);
+    const data: RecorderWorkerData = {
+      rings,
+      path,
+      logLevel,
+      recorder: {
+        commitMs: config.commitMs,
+        retention: {
+          ...(config.maxAgeDays > 0 ? { maxAgeMs: config.maxAgeDays * DAY_MS } : {}),
+          ...(config.maxBytes > 0 ? { maxBytes: config.maxBytes } : {}),
+        },
+      },
+    };
+    const worker = new Worker(RECORDER_ENTRY, { workerData: data, name: 'scs-archive' });
+    const thread = new ArchiveThread(path, worker, log);
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromRecorder) => {
+        if (m.kind === 'ready') {
+          worker.off('message', onMessage);
+          resolve({ thread, lastSeq: m.lastSeq });
+        } else if (m.kind === 'fatal') {
+          reject(new Error(`archive ${path}: ${m.message}`));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  }
+
+  /** Commits what was recorded and closes the file. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    const stopped = new Promise<void>((resolve) => {
+      this.#worker.once('exit', () => resolve());
+    });
+    const msg: ToRecorder = { kind: 'stop' };
+    this.#worker.postMessage(msg);
+    const timer = setTimeout(() => void this.#worker.terminate(), 3000);
+    await stopped;
+    clearTimeout(timer);
+  }
+}
