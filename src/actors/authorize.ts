@@ -26,6 +26,7 @@ export interface AuthorizeContext {
   dictionaryIndex: ReadonlyMap<string, number>;
   tokens: TokenVerifier;
   throttle: AuthThrottle;
+  archiveEnabled: boolean;
 }
 
 const isGlob = (name: string) => name.includes('*');
@@ -159,7 +160,7 @@ export async function authorize(
   }
   if (req.mode === 'archive')
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'the archive is not enabled on this server');
-  if (req.since !== undefined)
+  if (req.since !== undefined && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'since: resume needs the archive, which is not enabled');
   return { ok: true, grant: { agency, parameters } };
 }

@@ -2,6 +2,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
+import { ArchiveReader } from '../archive/query.ts';
 import { type AgencyAccess, compileAgencies } from '../config/access.ts';
 import { validateConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -29,6 +30,8 @@ export interface ActorInit {
   controlChannel: string;
   /** Clients speak TLS when set. */
   tls?: TlsMaterial;
+  /** The archive file, when the archive is enabled. */
+  archivePath?: string;
 }
 
 export interface ActorContext {
@@ -47,10 +50,14 @@ export interface ActorContext {
   readonly throttle: AuthThrottle;
   readonly bootId: string;
   readonly secureContext: SecureContext | undefined;
+  readonly archiveEnabled: boolean;
+  /** The actor's read-only connection to the archive (opened on first use), or undefined. */
+  archive(): ArchiveReader | undefined;
 }
 
 export function createActorContext(init: ActorInit, clock: Clock, logger: Logger): ActorContext {
   const reader = new RingSetReader(init.rings);
+  let archiveReader: ArchiveReader | undefined;
   // workerData is a structured clone: re-validate to get the frozen, null-prototype config back.
   const config = validateConfig(init.config, 'workerData');
   return {
@@ -69,5 +76,11 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     throttle: new AuthThrottle(),
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
+    archiveEnabled: init.archivePath !== undefined,
+    archive: () => {
+      if (init.archivePath === undefined) return undefined;
+      archiveReader ??= new ArchiveReader(init.archivePath);
+      return archiveReader;
+    },
   };
 }

@@ -225,7 +225,10 @@ export class Session {
     this.#state = 'active';
     this.#log = this.#baseLog.child({ clientId: this.#clientId, agency: grant.agency.id });
     const previous = this.#sub;
-    if (previous) this.#fanout.remove(previous);
+    if (previous) {
+      this.#fanout.remove(previous);
+      previous.retire();
+    }
     // The cursor is fixed before the ACK leaves: a client that reacts to the ACK at once
     // must still get every record acquired after it. Records skipped and not yet
     // reported stay owed to the client across a switch.
@@ -247,8 +250,19 @@ export class Session {
       'session admitted',
     );
     this.#heartbeat.start();
-    this.#sub.sendSnapshot();
-    this.#fanout.add(this.#sub);
+    const sub = this.#sub;
+    if (req.since === undefined) {
+      sub.sendSnapshot();
+      this.#fanout.add(sub);
+      return;
+    }
+    // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
+    sub.replay(req.since).then(
+      (joined) => {
+        if (joined && this.#sub === sub && this.open) this.#fanout.add(sub);
+      },
+      (err: unknown) => this.#internal(err),
+    );
   }
 
   #sendHeartbeat(): void {
@@ -324,7 +338,10 @@ export class Session {
 
   /** Stops everything that could write to the socket; frees the admission slot at once. */
   #detach(): void {
-    if (this.#sub) this.#fanout.remove(this.#sub);
+    if (this.#sub) {
+      this.#fanout.remove(this.#sub);
+      this.#sub.retire();
+    }
     this.#heartbeat.stop();
     this.#clearRequestTimer();
     this.#ctx.admission.release(this.#slot);

@@ -5,6 +5,7 @@ import { unpack } from '../../protocol/msgpack.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import type { Grant } from './authorize.ts';
+import { archiveFilter, type BackfillTarget, backfill } from './backfill.ts';
 import type { ActorContext } from './context.ts';
 import { type SharedData, singleData } from './data-body.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
@@ -30,6 +31,9 @@ export class Subscription implements Subscriber {
   #skipped = 0;
   /** Ring position where the current run of skipping began; -1 when not skipping. */
   #missedFrom = -1;
+  #retired = false;
+  /** Set while a replay waits for the client to read. */
+  #drainWaiter: (() => void) | undefined;
   #lastSeqSent = 0;
   /** Parameter records up to this seq are already in the snapshot DATA. */
   #snapshotSeq = -1;
@@ -64,6 +68,52 @@ export class Subscription implements Subscriber {
     this.cursor = this.#ctx.reader.head(this.selection.ring);
   }
 
+  /** Ends this subscription's own activity (a switch replaced it, or the session ended). */
+  retire(): void {
+    this.#retired = true;
+    this.#drainWaiter?.();
+  }
+
+  get #open(): boolean {
+    return this.#session.open && !this.#retired;
+  }
+
+  /**
+   * `since` (ICD §5): replays every record after `since` the server holds, then leaves the
+   * subscription positioned to join the fan-out. False if it was retired meanwhile.
+   */
+  async replay(since: number): Promise<boolean> {
+    const self = this;
+    const target: BackfillTarget = {
+      selection: this.selection,
+      get open() {
+        return self.#open;
+      },
+      sendRecords: (records) => this.sendRecords(records),
+      writable: () => this.#writable(),
+      gap: (n) => this.#skip(n),
+    };
+    const parameters = this.selection.everything ? undefined : this.#grant.parameters;
+    const filter = archiveFilter(this.#req, parameters);
+    const cursor = await backfill(this.#ctx, this.#ctx.archive(), target, since, filter, this.#req.stream);
+    if (cursor === undefined || !this.#open) return false;
+    this.cursor = cursor;
+    return true;
+  }
+
+  /** Resolves when the client has read enough of what was queued for it. */
+  #writable(): Promise<void> {
+    if (this.#session.out.buffered <= this.#ctx.config.session.latestHighWaterBytes || !this.#open) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#drainWaiter = () => {
+        this.#drainWaiter = undefined;
+        resolve();
+      };
+    });
+  }
+
   /** A parameters session starts with the current value of every subscribed parameter. */
   sendSnapshot(): void {
     const indices = this.#grant.parameters;
@@ -79,23 +129,27 @@ export class Subscription implements Subscriber {
     entries.sort((a, b) => a.seq - b.seq);
     this.#snapshotSeq = entries[entries.length - 1]!.seq;
     if (this.#lastSampleErt) for (const e of entries) this.#lastSampleErt[e.index] = e.ert;
-    // In as many DATA as the per-message caps need (ICD §2: a body is at most 4 MiB).
+    this.sendRecords(entries);
+  }
+
+  /** Sends records (in seq order) in as many DATA as the per-message caps need (ICD §2: at most 4 MiB). */
+  sendRecords(records: readonly { payload: Uint8Array; seq: number; ert: number }[]): void {
     const { maxDataBytes, maxRecordsPerData } = this.#ctx.config.session;
-    for (let from = 0; from < entries.length; ) {
+    for (let from = 0; from < records.length; ) {
       let to = from;
       let bytes = 0;
       while (
-        to < entries.length &&
+        to < records.length &&
         to - from < maxRecordsPerData &&
-        bytes + entries[to]!.payload.length <= maxDataBytes
+        bytes + records[to]!.payload.length <= maxDataBytes
       ) {
-        bytes += entries[to]!.payload.length;
+        bytes += records[to]!.payload.length;
         to++;
       }
-      const chunk = entries.slice(from, Math.max(to, from + 1));
+      const chunk = records.slice(from, Math.max(to, from + 1));
       this.#send(
         singleData(
-          'parameters',
+          this.#req.stream,
           chunk.map((e) => e.payload),
           chunk.map((e) => e.seq),
           chunk.map((e) => e.ert),
@@ -157,6 +211,10 @@ export class Subscription implements Subscriber {
    * them now (ICD §6: "gets the newest data"), not only when the stream next produces one.
    */
   drained(): void {
+    if (this.#drainWaiter) {
+      this.#drainWaiter();
+      return;
+    }
     if (this.#req.delivery !== 'latest' || this.#missedFrom < 0 || this.congested() || !this.#session.open)
       return;
     this.#fanout.catchUp(this, LATEST_CATCH_UP);

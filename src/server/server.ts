@@ -114,6 +114,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     bootId: boot,
     controlChannel: `scs-control-${boot}-${process.pid}`,
     ...(tls ? { tls } : {}),
+    ...(archive ? { archivePath: archive.path } : {}),
   };
   const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
   const admissionView = new Admission(admission);

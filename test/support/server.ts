@@ -58,6 +58,7 @@ export interface TestServerOptions {
   agencies?: Record<string, unknown>;
   source?: SourceChoice;
   archive?: Record<string, unknown>;
+  ring?: Record<string, unknown>;
   /** Reuse a state dir (client ids, archive) across server runs. */
   stateDir?: string;
 }
@@ -71,6 +72,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Scs
       agencies: opts.agencies ?? testAgencies(),
       simulator: { enabled: false },
       archive: { enabled: false, ...opts.archive },
+      ...(opts.ring ? { ring: opts.ring } : {}),
       log: { level: process.env.SCS_TEST_LOG ?? 'silent' },
     },
     source: opts.source ?? { kind: 'test', options: { mode: 'inject' } },
