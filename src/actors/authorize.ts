@@ -158,7 +158,7 @@ export async function authorize(
       return fail(NakCode.FORBIDDEN, `no parameter allowed for agency ${agency.id}`);
     parameters = r.indices;
   }
-  if (req.mode === 'archive')
+  if (req.mode === 'archive' && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'the archive is not enabled on this server');
   if (req.since !== undefined && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'since: resume needs the archive, which is not enabled');

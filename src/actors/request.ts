@@ -182,6 +182,12 @@ export function checkRequest(body: unknown): RequestCheck {
   if (fromUs !== undefined && toUs !== undefined && toUs < fromUs) {
     return { ok: false, reason: 'to: must not be before from' };
   }
+  if (b.timeBy === 'scet' && (stream === 'frames' || stream === 'events')) {
+    return {
+      ok: false,
+      reason: `timeBy: scet applies to packets and parameters (${stream} have no spacecraft time)`,
+    };
+  }
   if (b.since !== undefined && mode !== 'realtime') {
     return { ok: false, reason: 'since: applies to mode realtime only' };
   }

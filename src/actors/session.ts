@@ -251,6 +251,16 @@ export class Session {
     );
     this.#heartbeat.start();
     const sub = this.#sub;
+    if (req.mode === 'archive') {
+      sub.playArchive().then(
+        (records) => {
+          if (records === undefined || this.#sub !== sub || !this.open) return;
+          this.#out.send(MessageType.END, { records, reason: 'COMPLETE' });
+        },
+        (err: unknown) => this.#internal(err),
+      );
+      return;
+    }
     if (req.since === undefined) {
       sub.sendSnapshot();
       this.#fanout.add(sub);
@@ -273,7 +283,7 @@ export class Session {
       nowUs: ctx.clock.nowUs(),
       lastAcquisitionUs: ctx.control.lastAcquisitionUs(),
       heartbeatMs: ctx.config.server.heartbeatMs,
-      archiveEnded: false,
+      archiveEnded: this.#sub?.ended ?? false,
     });
     this.#out.send(MessageType.HEARTBEAT, {
       state,

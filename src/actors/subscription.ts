@@ -4,6 +4,7 @@ import { ByeReason } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
+import { replayArchive } from './archive-replay.ts';
 import type { Grant } from './authorize.ts';
 import { archiveFilter, type BackfillTarget, backfill } from './backfill.ts';
 import type { ActorContext } from './context.ts';
@@ -99,6 +100,45 @@ export class Subscription implements Subscriber {
     if (cursor === undefined || !this.#open) return false;
     this.cursor = cursor;
     return true;
+  }
+
+  /** True once an archive replay has sent END (heartbeats then say IDLE). */
+  ended = false;
+
+  /**
+   * `mode: archive` (ICD §5): the archived records of the request's range; resolves with
+   * how many were sent, or undefined if the session left or switched meanwhile.
+   */
+  async playArchive(): Promise<number | undefined> {
+    const archive = this.#ctx.archive();
+    if (archive === undefined) return undefined;
+    const self = this;
+    const target = {
+      get open() {
+        return self.#open;
+      },
+      sendRecords: (records: readonly { payload: Uint8Array; seq: number; ert: number }[]) =>
+        this.sendRecords(records),
+      writable: () => this.#writable(),
+    };
+    const parameters = this.selection.everything ? undefined : this.#grant.parameters;
+    const count = await replayArchive(
+      this.#ctx.clock,
+      archive,
+      target,
+      {
+        stream: this.#req.stream,
+        from: this.#req.fromUs ?? 0,
+        // `to` absent = up to now (ICD §5): fixed at the request, so the replay ends.
+        to: this.#req.toUs ?? this.#ctx.clock.nowUs() + 1,
+        timeBy: this.#req.timeBy,
+        filter: archiveFilter(this.#req, parameters),
+      },
+      this.#req.speed,
+    );
+    if (count === undefined || !this.#open) return undefined;
+    this.ended = true;
+    return count;
   }
 
   /** Resolves when the client has read enough of what was queued for it. */

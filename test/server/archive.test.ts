@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { collectRecords, connect, frame, request, startTestServer } from '../support/server.ts';
+import { MessageType, NakCode } from '../../protocol/constants.ts';
+import type { NakError } from '../../protocol/errors.ts';
+import { collectRecords, connect, frame, nextOfType, request, startTestServer } from '../support/server.ts';
 
 describe('archive recording (issue 4, wired into the server)', function () {
   this.timeout(30_000);
@@ -68,6 +70,72 @@ describe('archive recording (issue 4, wired into the server)', function () {
       expect(all.length).to.equal(50 + 3000 + 200);
       for (let i = 1; i < all.length; i++) expect(all[i], `at ${i}`).to.equal(all[i - 1]! + 1);
       await second.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('mode archive: the range in time order, paced at speed × real time by the records own times, then END and IDLE', async () => {
+    const server = await startTestServer({
+      archive: { enabled: true, commitMs: 20 },
+      server: { heartbeatMs: 300 },
+    });
+    try {
+      const base = Date.now() * 1000 - 60_000_000;
+      const frames = Array.from({ length: 20 }, (_, i) => {
+        const f = frame(i, i % 2);
+        f.rec.ert = base + i * 100_000; // 100 ms apart
+        return f;
+      });
+      await server.inject(frames);
+      await new Promise((r) => setTimeout(r, 300));
+
+      const fast = await connect(server);
+      const ack = await fast.request(request({ mode: 'archive', from: base, to: base + 10_000_000 }));
+      expect(ack.mode).to.equal('archive');
+      const recs = await collectRecords(fast, 20);
+      expect(recs.map((r) => r.ert)).to.deep.equal(frames.map((f) => f.rec.ert));
+      const end = await nextOfType(fast, MessageType.END);
+      expect(end.body).to.deep.equal({ records: 20, reason: 'COMPLETE' });
+      const idle = await nextOfType(fast, MessageType.HEARTBEAT);
+      expect(idle.body!.state).to.equal('IDLE');
+      await fast.close();
+
+      const filtered = await connect(server);
+      await filtered.request(request({ mode: 'archive', from: base, filter: { vcids: [1] } }));
+      expect((await collectRecords(filtered, 10)).every((r) => r.vcid === 1)).to.equal(true);
+      expect((await nextOfType(filtered, MessageType.END)).body).to.deep.include({ records: 10 });
+      await filtered.close();
+
+      // At 10×, 1.9 s of recorded time takes about 190 ms: measured by the server's own
+      // send times (DATA header `time`), not by sleeping here.
+      const paced = await connect(server);
+      await paced.request(request({ mode: 'archive', from: base, speed: 10 }));
+      const sendTimes: number[] = [];
+      let got = 0;
+      while (got < 20) {
+        const m = await nextOfType(paced, MessageType.DATA);
+        sendTimes.push(m.time);
+        got += (m.body!.records as unknown[]).length;
+      }
+      const spanMs = (sendTimes[sendTimes.length - 1]! - sendTimes[0]!) / 1000;
+      expect(spanMs).to.be.within(150, 800);
+      expect(sendTimes.length).to.be.greaterThan(3);
+      await paced.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('mode archive refuses timeBy scet for streams without spacecraft time', async () => {
+    const server = await startTestServer({ archive: { enabled: true } });
+    try {
+      const c = await connect(server);
+      const err = await c
+        .request(request({ mode: 'archive', from: 0, timeBy: 'scet' }))
+        .catch((e: NakError) => e);
+      expect((err as NakError).code).to.equal(NakCode.INVALID_REQUEST);
+      expect((err as NakError).reason).to.contain('timeBy');
     } finally {
       await server.close();
     }
