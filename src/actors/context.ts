@@ -2,6 +2,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
+import { type QuotaBuffers, Quotas } from '../admission/quota.ts';
 import { ArchiveReader } from '../archive/query.ts';
 import { type AgencyAccess, compileAgencies } from '../config/access.ts';
 import { validateConfig } from '../config/load.ts';
@@ -32,6 +33,8 @@ export interface ActorInit {
   tls?: TlsMaterial;
   /** The archive file, when the archive is enabled. */
   archivePath?: string;
+  /** Concurrent archive queries per agency (`maxArchiveQueries`). */
+  archiveQuotas: QuotaBuffers;
 }
 
 export interface ActorContext {
@@ -51,6 +54,7 @@ export interface ActorContext {
   readonly bootId: string;
   readonly secureContext: SecureContext | undefined;
   readonly archiveEnabled: boolean;
+  readonly archiveQuotas: Quotas;
   /** The actor's read-only connection to the archive (opened on first use), or undefined. */
   archive(): ArchiveReader | undefined;
 }
@@ -77,6 +81,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
     archiveEnabled: init.archivePath !== undefined,
+    archiveQuotas: new Quotas(init.archiveQuotas),
     archive: () => {
       if (init.archivePath === undefined) return undefined;
       archiveReader ??= new ArchiveReader(init.archivePath);

@@ -201,19 +201,30 @@ export class Session {
     const auth = await authorize(this.#ctx, req, this.#remote, this.#ctx.clock.nowMs());
     if (!this.open) return undefined;
     if (!auth.ok) return this.nak(auth.code, auth.reason, frame.seq);
-    const admitted = this.#admit(auth.grant);
-    if (admitted !== null) return this.nak(admitted, `${auth.grant.agency.id}: ${admitted}`, frame.seq);
+    const refused = this.#admit(auth.grant, req);
+    if (refused !== null) return this.nak(refused.code, refused.reason, frame.seq);
     this.#activate(req, auth.grant);
     return undefined;
   }
 
   /** Admission is last in the check order; a switch to another agency re-admits. */
-  #admit(grant: Grant): NakCode | null {
+  #admit(grant: Grant, req: ValidRequest): { code: NakCode; reason: string } | null {
+    const agency = grant.agency.index;
     const before = this.#grant?.agency.index;
-    if (before !== undefined && before !== grant.agency.index) this.#ctx.admission.release(this.#slot);
-    const r = this.#ctx.admission.tryAdmit(this.#slot, grant.agency.index);
-    if (r === AdmitResult.AGENCY_FULL) return NakCode.AGENCY_FULL;
-    if (r === AdmitResult.SERVER_FULL) return NakCode.SERVER_FULL;
+    if (before !== undefined && before !== agency) this.#ctx.admission.release(this.#slot);
+    const r = this.#ctx.admission.tryAdmit(this.#slot, agency);
+    if (r === AdmitResult.AGENCY_FULL)
+      return { code: NakCode.AGENCY_FULL, reason: `${grant.agency.id}: connection cap reached` };
+    if (r === AdmitResult.SERVER_FULL)
+      return { code: NakCode.SERVER_FULL, reason: 'server connection cap reached' };
+    // A switch ends the previous request's archive query, if it had one.
+    this.#ctx.archiveQuotas.give(this.#slot);
+    if (req.mode === 'archive' && !this.#ctx.archiveQuotas.take(this.#slot, agency)) {
+      return {
+        code: NakCode.SERVER_FULL,
+        reason: `${grant.agency.id}: concurrent archive query limit reached`,
+      };
+    }
     return null;
   }
 
@@ -252,13 +263,19 @@ export class Session {
     this.#heartbeat.start();
     const sub = this.#sub;
     if (req.mode === 'archive') {
-      sub.playArchive().then(
-        (records) => {
-          if (records === undefined || this.#sub !== sub || !this.open) return;
-          this.#out.send(MessageType.END, { records, reason: 'COMPLETE' });
-        },
-        (err: unknown) => this.#internal(err),
-      );
+      sub
+        .playArchive()
+        .finally(() => {
+          // Only while still current: after a switch the quota belongs to the new request.
+          if (this.#sub === sub) ctx.archiveQuotas.give(this.#slot);
+        })
+        .then(
+          (records) => {
+            if (records === undefined || this.#sub !== sub || !this.open) return;
+            this.#out.send(MessageType.END, { records, reason: 'COMPLETE' });
+          },
+          (err: unknown) => this.#internal(err),
+        );
       return;
     }
     if (req.since === undefined) {
@@ -355,6 +372,7 @@ export class Session {
     this.#heartbeat.stop();
     this.#clearRequestTimer();
     this.#ctx.admission.release(this.#slot);
+    this.#ctx.archiveQuotas.give(this.#slot);
   }
 
   #clearRequestTimer(): void {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { MessageType, NakCode } from '../../protocol/constants.ts';
 import { encodeMessage } from '../../protocol/encode.ts';
 import type { Admission } from '../admission/admission.ts';
+import type { Quotas } from '../admission/quota.ts';
 import { MainCounters } from '../metrics/registry.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   clock: Clock;
   pool: ActorPool;
   admission: Admission;
+  /** Archive query quotas: what a dead actor's sessions held is given back too. */
+  quotas: Quotas;
   log: Logger;
 }
 
@@ -102,6 +105,7 @@ export class Listener {
       // The actor frees the admission slot when the session ends; after an actor crash
       // nobody did, so the main thread does (release is idempotent across threads).
       this.#opts.admission.release(slot);
+      this.#opts.quotas.give(slot);
       this.#slots.give(slot);
     };
     try {

@@ -6,6 +6,7 @@ import { type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
 import { bootId } from '../admission/client-id.ts';
+import { createQuotas, Quotas } from '../admission/quota.ts';
 import { compileAgencies } from '../config/access.ts';
 import { type CliOverrides, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -78,6 +79,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     config.server.maxClients,
     config.server.maxSockets,
   );
+  const archiveQuotas = createQuotas(
+    agencyList.map((a) => a.maxArchiveQueries),
+    config.server.maxSockets,
+  );
   // Replaced actors claim fresh regions; room for many replacements.
   const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
 
@@ -115,6 +120,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     controlChannel: `scs-control-${boot}-${process.pid}`,
     ...(tls ? { tls } : {}),
     ...(archive ? { archivePath: archive.path } : {}),
+    archiveQuotas,
   };
   const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
   const admissionView = new Admission(admission);
@@ -127,6 +133,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     clock,
     pool,
     admission: admissionView,
+    quotas: new Quotas(archiveQuotas),
     log,
   });
   const reader = new RingSetReader(rings);

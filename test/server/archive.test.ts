@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { MessageType, NakCode } from '../../protocol/constants.ts';
 import type { NakError } from '../../protocol/errors.ts';
-import { collectRecords, connect, frame, nextOfType, request, startTestServer } from '../support/server.ts';
+import {
+  collectRecords,
+  connect,
+  frame,
+  nextOfType,
+  request,
+  startTestServer,
+  testAgencies,
+  testHash,
+} from '../support/server.ts';
 
 describe('archive recording (issue 4, wired into the server)', function () {
   this.timeout(30_000);
@@ -136,6 +145,45 @@ describe('archive recording (issue 4, wired into the server)', function () {
         .catch((e: NakError) => e);
       expect((err as NakError).code).to.equal(NakCode.INVALID_REQUEST);
       expect((err as NakError).reason).to.contain('timeBy');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('limits concurrent archive queries per agency (SERVER_FULL beyond), and frees the quota when a query ends', async () => {
+    const server = await startTestServer({
+      archive: { enabled: true, commitMs: 20 },
+      agencies: {
+        ...testAgencies(),
+        hist: { tokenHash: testHash('hist-secret'), maxConnections: 10, maxArchiveQueries: 1 },
+      },
+    });
+    try {
+      const body = request({
+        agency: 'hist',
+        token: 'hist-secret',
+        mode: 'archive',
+        from: 0,
+        to: 2 ** 52,
+        speed: 1,
+      });
+      // Two records 30 s apart: at speed 1 the query lasts 30 s unless it is ended.
+      const early = frame(1);
+      const late = frame(2);
+      late.rec.ert = early.rec.ert + 30_000_000;
+      await server.inject([early, late]);
+      await new Promise((r) => setTimeout(r, 200));
+      const a = await connect(server);
+      await a.request(body);
+      const b = await connect(server);
+      const err = await b.request(body).catch((e: NakError) => e);
+      expect((err as NakError).code).to.equal(NakCode.SERVER_FULL);
+      expect((err as NakError).reason).to.contain('archive');
+      // Switching the first session to realtime ends its query and frees the quota.
+      await a.request(request({ agency: 'hist', token: 'hist-secret' }));
+      const c = await connect(server);
+      expect((await c.request(body)).mode).to.equal('archive');
+      await Promise.all([a.close(), c.close()]);
     } finally {
       await server.close();
     }

@@ -4,6 +4,7 @@ import { STREAMS } from '../../protocol/constants.ts';
 import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
 import { type ActorContext, createActorContext } from '../../src/actors/context.ts';
 import { createAdmission } from '../../src/admission/admission.ts';
+import { createQuotas } from '../../src/admission/quota.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createMetrics } from '../../src/metrics/counters.ts';
 import { createRingSet, type RingSetBuffers } from '../../src/ring/ring.ts';
@@ -36,6 +37,10 @@ export function actorContext(overrides: Record<string, unknown> = {}): TestActor
       dictionary: SIM_DICTIONARY,
       bootId: 'test',
       controlChannel: 'unused',
+      archiveQuotas: createQuotas(
+        Object.keys(config.agencies).map(() => 2),
+        16,
+      ),
     },
     systemClock,
     silentLogger(),
