@@ -53,6 +53,8 @@ try {
         },
       },
       log: { level: 'warn' },
+      // Distribution is measured alone; the archive has its own bench (npm run bench:archive).
+      archive: { enabled: false },
     },
     source: {
       kind: 'test',
