@@ -197,7 +197,7 @@ describe('NAK codes (ICD-001 §4, every code reachable)', () => {
     expect(e.reason).to.contain('NOPE.X').and.contain('ZZZ.*').and.not.contain('EPS.BUS_V');
   });
 
-  it('ARCHIVE_UNAVAILABLE: archive mode and since, until the archive lands', async () => {
+  it('ARCHIVE_UNAVAILABLE: archive mode and since on a server without an archive', async () => {
     await requestNak(server, request({ mode: 'archive', from: 0 }), NakCode.ARCHIVE_UNAVAILABLE);
     await requestNak(server, request({ since: 10 }), NakCode.ARCHIVE_UNAVAILABLE);
   });
