@@ -90,7 +90,7 @@ export class Subscription implements Subscriber {
       get open() {
         return self.#open;
       },
-      sendRecords: (records) => this.sendRecords(records),
+      sendRecords: (records) => this.sendRecords(records, false),
       writable: () => this.#writable(),
       gap: (n) => this.#skip(n),
     };
@@ -118,7 +118,7 @@ export class Subscription implements Subscriber {
         return self.#open;
       },
       sendRecords: (records: readonly { payload: Uint8Array; seq: number; ert: number }[]) =>
-        this.sendRecords(records),
+        this.sendRecords(records, false),
       writable: () => this.#writable(),
     };
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
@@ -169,11 +169,11 @@ export class Subscription implements Subscriber {
     entries.sort((a, b) => a.seq - b.seq);
     this.#snapshotSeq = entries[entries.length - 1]!.seq;
     if (this.#lastSampleErt) for (const e of entries) this.#lastSampleErt[e.index] = e.ert;
-    this.sendRecords(entries);
+    this.sendRecords(entries, false);
   }
 
   /** Sends records (in seq order) in as many DATA as the per-message caps need (ICD §2: at most 4 MiB). */
-  sendRecords(records: readonly { payload: Uint8Array; seq: number; ert: number }[]): void {
+  sendRecords(records: readonly { payload: Uint8Array; seq: number; ert: number }[], live: boolean): void {
     const { maxDataBytes, maxRecordsPerData } = this.#ctx.config.session;
     for (let from = 0; from < records.length; ) {
       let to = from;
@@ -188,6 +188,7 @@ export class Subscription implements Subscriber {
       }
       const chunk = records.slice(from, Math.max(to, from + 1));
       this.#send(
+        live,
         singleData(
           this.#req.stream,
           chunk.map((e) => e.payload),
@@ -273,7 +274,7 @@ export class Subscription implements Subscriber {
       this.#slowConsumer();
       return;
     }
-    this.#send(data);
+    this.#send(true, data);
   }
 
   lost(positions: number): void {
@@ -291,7 +292,8 @@ export class Subscription implements Subscriber {
     this.#skipped += n;
   }
 
-  #send(data: SharedData): void {
+  /** `live`: records acquired just now (they count in the latency histogram; replays and snapshots do not). */
+  #send(live: boolean, data: SharedData): void {
     const bytes = this.#session.out.sendData(data, this.#skipped);
     // Counted when reported: records skipped and then caught up on drain are not skipped.
     if (this.#skipped > 0) this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, this.#skipped);
@@ -304,7 +306,7 @@ export class Subscription implements Subscriber {
     m.add(AgencyCounter.DATA_MESSAGES, this.#agency, 1);
     m.add(AgencyCounter.RECORDS_SENT, this.#agency, data.count);
     m.add(AgencyCounter.BYTES_SENT, this.#agency, bytes);
-    m.observeLatencyUs(this.#ctx.clock.nowUs() - data.firstErt);
+    if (live) m.observeLatencyUs(this.#ctx.clock.nowUs() - data.firstErt);
   }
 
   #slowConsumer(): void {
