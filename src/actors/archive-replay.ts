@@ -50,7 +50,15 @@ export async function replayArchive(
         cursor.cancel();
         return undefined;
       }
-      firstTime ??= timeOf(rows[0]!);
+      // A record without a time (scet 0: the packet had none) is due at once, and does not
+      // start the pacing clock.
+      if (timeOf(rows[i]!) <= 0) {
+        send(rows.slice(i, i + 1));
+        sent++;
+        i++;
+        continue;
+      }
+      firstTime ??= timeOf(rows[i]!);
       // Every record whose time, replayed at `speed`, has come: sent together.
       const horizon = firstTime + (clock.monoMs() - startMs) * 1000 * speed;
       let j = i;
@@ -65,6 +73,8 @@ export async function replayArchive(
       const waitMs = (timeOf(rows[i]!) - horizon) / 1000 / speed;
       await sleep(clock, Math.min(Math.max(waitMs, 1), MAX_WAIT_MS));
     }
+    // One page per turn at least, also when everything was already due.
+    await new Promise((r) => setImmediate(r));
   }
   return sent;
 }

@@ -158,6 +158,8 @@ export async function authorize(
       return fail(NakCode.FORBIDDEN, `no parameter allowed for agency ${agency.id}`);
     parameters = r.indices;
   }
+  if (req.mode === 'archive' && agency.maxArchiveQueries === 0)
+    return fail(NakCode.FORBIDDEN, `archive queries not allowed for agency ${agency.id}`);
   if (req.mode === 'archive' && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'the archive is not enabled on this server');
   if (req.since !== undefined && !ctx.archiveEnabled)

@@ -11,6 +11,8 @@ import type { Selection } from './selection.ts';
 
 /** Records per replay step (one DATA burst, then the client must read before the next). */
 const PAGE = 512;
+/** Archive rows one step may scan at most: a rarely matching filter must not hold the actor. */
+const SCAN = 16_384;
 /** Join the live fan-out once the replay is this close to the ring head. */
 const JOIN_DISTANCE = 1024;
 /** Read the ring only this far above its oldest slot: the writer must not overtake a page being read. */
@@ -81,21 +83,29 @@ export async function backfill(
       }
       next = base + p;
     } else {
-      const rows = archive?.page({ stream, afterSeq: next - 1, filter }, null, PAGE).rows ?? [];
-      if (rows.length === 0) {
-        // Nothing archived after `next`: what the ring no longer holds is gone.
+      const archived = archive?.lastSeq(stream) ?? 0;
+      if (next > archived) {
+        // Neither the archive nor the readable ring has `next`: what lies between is gone.
         if (base === undefined) return head;
         const resume = Math.max(next, base + reader.oldest(ring) + margin);
-        if (resume > next) target.gap(resume - next);
+        // Only an unfiltered session can tell a lost record from one that does not match.
+        if (resume > next && target.selection.everything) target.gap(resume - next);
         next = resume;
         continue;
       }
+      const window = Math.min(archived, next - 1 + SCAN);
+      const rows = archive!.page({ stream, afterSeq: next - 1, maxSeq: window, filter }, null, PAGE).rows;
       for (const r of rows) {
         // A hole in an unfiltered replay is a record the recorder never got (the ring overran
         // it): declared, never silent. With a filter, holes are just records that do not match.
         if (target.selection.everything && r.seq > next) target.gap(r.seq - next);
         records.push({ payload: r.payload, seq: r.seq, ert: r.ert });
         next = r.seq + 1;
+      }
+      // A page short of PAGE has scanned its whole window.
+      if (rows.length < PAGE) {
+        if (target.selection.everything && window + 1 > next) target.gap(window + 1 - next);
+        next = window + 1;
       }
     }
     if (records.length > 0) target.sendRecords(records);

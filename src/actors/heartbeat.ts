@@ -62,8 +62,11 @@ export function heartbeatState(opts: {
   lastAcquisitionUs: number;
   heartbeatMs: number;
   archiveEnded: boolean;
+  /** An archive replay in progress waits on its own pacing, not on the live link. */
+  archiveReplaying?: boolean;
 }): HeartbeatState {
   if (opts.archiveEnded) return HeartbeatState.IDLE;
+  if (opts.archiveReplaying) return HeartbeatState.BUFFER_WAIT;
   if (!opts.linkUp || opts.nowUs - opts.lastAcquisitionUs > opts.heartbeatMs * 1000)
     return HeartbeatState.DATA_BREAK;
   return HeartbeatState.BUFFER_WAIT;

@@ -22,6 +22,11 @@ export class Outbound {
     return this.#socket.writableLength;
   }
 
+  /** True when a 'drain' event will come (a write found the socket's buffer full). */
+  get needDrain(): boolean {
+    return this.#socket.writableNeedDrain;
+  }
+
   #nextSeq(): number {
     const s = this.#seq;
     this.#seq = (this.#seq + 1) >>> 0;

@@ -301,6 +301,7 @@ export class Session {
       lastAcquisitionUs: ctx.control.lastAcquisitionUs(),
       heartbeatMs: ctx.config.server.heartbeatMs,
       archiveEnded: this.#sub?.ended ?? false,
+      archiveReplaying: this.#sub?.replaying ?? false,
     });
     this.#out.send(MessageType.HEARTBEAT, {
       state,

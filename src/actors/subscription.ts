@@ -104,6 +104,8 @@ export class Subscription implements Subscriber {
 
   /** True once an archive replay has sent END (heartbeats then say IDLE). */
   ended = false;
+  /** True while an archive replay runs. */
+  replaying = false;
 
   /**
    * `mode: archive` (ICD §5): the archived records of the request's range; resolves with
@@ -122,6 +124,7 @@ export class Subscription implements Subscriber {
       writable: () => this.#writable(),
     };
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
+    this.replaying = true;
     const count = await replayArchive(
       this.#ctx.clock,
       archive,
@@ -129,13 +132,16 @@ export class Subscription implements Subscriber {
       {
         stream: this.#req.stream,
         from: this.#req.fromUs ?? 0,
-        // `to` absent = up to now (ICD §5): fixed at the request, so the replay ends.
-        to: this.#req.toUs ?? this.#ctx.clock.nowUs() + 1,
+        // `to` absent = up to now (ICD §5): fixed at the request, so the replay ends; a
+        // `from` in the future then makes an empty range, answered with END {records: 0}.
+        to: this.#req.toUs ?? Math.max(this.#req.fromUs ?? 0, this.#ctx.clock.nowUs() + 1),
         timeBy: this.#req.timeBy,
         filter: archiveFilter(this.#req, parameters),
       },
       this.#req.speed,
-    );
+    ).finally(() => {
+      this.replaying = false;
+    });
     if (count === undefined || !this.#open) return undefined;
     this.ended = true;
     return count;
@@ -143,7 +149,10 @@ export class Subscription implements Subscriber {
 
   /** Resolves when the client has read enough of what was queued for it. */
   #writable(): Promise<void> {
-    if (this.#session.out.buffered <= this.#ctx.config.session.latestHighWaterBytes || !this.#open) {
+    // Waiting only makes sense when 'drain' will come: below the socket's own high-water
+    // mark it never does, whatever latestHighWaterBytes says.
+    const out = this.#session.out;
+    if (out.buffered <= this.#ctx.config.session.latestHighWaterBytes || !out.needDrain || !this.#open) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {

@@ -33,6 +33,8 @@ export interface ArchiveQuery {
   filter?: ArchiveFilter;
   /** Only records with seq > afterSeq, then in seq order instead of time order (resume). */
   afterSeq?: number;
+  /** With afterSeq: only records with seq <= maxSeq, which bounds the rows one page scans. */
+  maxSeq?: number;
   /** Most rows in all. Default: no limit. */
   limit?: number;
 }
@@ -90,7 +92,7 @@ export class ArchiveReader {
     if (!(want > 0)) return { rows: [], next: null };
     const st = this.#statement(spec.sql);
     const rows = (spec.bySeq
-      ? st.all(after?.seq ?? spec.afterSeq, spec.from, spec.to, ...spec.filterArgs, want)
+      ? st.all(after?.seq ?? spec.afterSeq, spec.maxSeq, spec.from, spec.to, ...spec.filterArgs, want)
       : st.all(
           after?.time ?? spec.from,
           after?.seq ?? -1,
@@ -120,6 +122,15 @@ export class ArchiveReader {
    * realtime `since` request. */
   since(stream: Stream, seq: number, filter?: ArchiveFilter, pageSize = 1000): QueryCursor {
     return this.open({ stream, afterSeq: seq, ...(filter === undefined ? {} : { filter }) }, pageSize);
+  }
+
+  /** The largest archived seq of `stream` (0 when none). */
+  lastSeq(stream: Stream): number {
+    ringOf(stream);
+    const row = this.#statement(`SELECT max(seq) AS seq FROM ${stream}`).get() as
+      | { seq: number | null }
+      | undefined;
+    return row?.seq ?? 0;
   }
 
   close(): void {
@@ -185,6 +196,7 @@ interface Compiled {
   from: number;
   to: number;
   afterSeq: number;
+  maxSeq: number;
   limit: number;
   filterArgs: (string | number)[];
 }
@@ -208,13 +220,14 @@ function compile(q: ArchiveQuery): Compiled {
   const bySeq = q.afterSeq !== undefined;
   const where = bySeq
     ? // Unary + keeps the planner off the time index: a resume walks the seq (rowid) order.
-      [`seq > ?`, `+${timeBy} >= ?`, `+${timeBy} < ?`, ...terms]
+      [`seq > ?`, `seq <= ?`, `+${timeBy} >= ?`, `+${timeBy} < ?`, ...terms]
     : // Row-value order on the (time, seq, …) index: one range scan that starts just after the
       // previous page's last row; (from, -1) starts at `from` itself.
       [`(${timeBy}, seq) > (?, ?)`, `${timeBy} < ?`, ...terms];
   const order = bySeq ? 'seq' : `${timeBy}, seq`;
   const sql = `SELECT ${COLUMNS} FROM ${stream} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
-  return { sql, bySeq, timeBy, from, to, afterSeq, limit, filterArgs: args };
+  const maxSeq = q.maxSeq ?? Number.MAX_SAFE_INTEGER;
+  return { sql, bySeq, timeBy, from, to, afterSeq, maxSeq, limit, filterArgs: args };
 }
 
 function filterSql(stream: Stream, f: ArchiveFilter): { terms: string[]; args: (string | number)[] } {

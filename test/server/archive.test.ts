@@ -188,4 +188,50 @@ describe('archive recording (issue 4, wired into the server)', function () {
       await server.close();
     }
   });
+
+  it('since with a filter reports no skipped for records that simply do not match', async () => {
+    const server = await startTestServer({
+      archive: { enabled: true, commitMs: 20 },
+      ring: { frames: { slots: 256, slotBytes: 2048 } },
+    });
+    try {
+      const first = await connect(server);
+      await first.request(request({ filter: { vcids: [1] } }));
+      await server.inject(Array.from({ length: 5 }, (_, i) => frame(i, 1)));
+      const last = (await collectRecords(first, 5)).at(-1)!.seq as number;
+      first.destroy();
+      await server.inject(Array.from({ length: 10 }, (_, i) => frame(100 + i, 1)));
+      for (let b = 0; b < 10; b++) {
+        await server.inject(Array.from({ length: 100 }, (_, i) => frame(200 + b * 100 + i, 0)));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const second = await connect(server);
+      await second.request(request({ filter: { vcids: [1] }, since: last }));
+      const messages = [];
+      let records = 0;
+      while (records < 10) {
+        const m = await nextOfType(second, MessageType.DATA);
+        messages.push(m.body!);
+        records += (m.body!.records as unknown[]).length;
+      }
+      expect(records).to.equal(10);
+      expect(messages.every((b) => b.skipped === undefined)).to.equal(true);
+      await second.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('mode archive with a from in the future and no to: END with 0 records', async () => {
+    const server = await startTestServer({ archive: { enabled: true } });
+    try {
+      const c = await connect(server);
+      await c.request(request({ mode: 'archive', from: Date.now() * 1000 + 3_600_000_000 }));
+      expect((await nextOfType(c, MessageType.END)).body).to.deep.equal({ records: 0, reason: 'COMPLETE' });
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  });
 });
