@@ -2,6 +2,7 @@
 // carry. Started before the acquisition, so `seq` continues after the archive's last
 // record (ICD §6: kept across restarts where the archive is on); stopped after it, so
 // what the rings still hold is recorded.
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
@@ -15,6 +16,42 @@ const DAY_MS = 86_400_000;
 
 export function archivePath(config: ArchiveConfig, stateDir: string): string {
   return isAbsolute(config.file) ? config.file : join(stateDir, config.file);
+}
+
+/** Most records per recorder transaction (the recorder's default maxBatch). */
+const MAX_UNCOMMITTED = 16_384;
+
+/**
+ * The first seq of each stream for this run. After a clean stop the archive holds every
+ * record ever sent, so seq continues right after it. After a crash, records may have been
+ * sent to clients and not yet committed (up to a transaction plus a ring's worth): seq
+ * jumps past all of them, so no seq is ever given to two records.
+ */
+export function firstSeqs(
+  lastSeq: Record<Stream, number>,
+  cleanStop: boolean,
+  ringSlots: Record<Stream, number>,
+): Record<Stream, number> {
+  const out = {} as Record<Stream, number>;
+  for (const s of Object.keys(lastSeq) as Stream[]) {
+    const jump = cleanStop || lastSeq[s] === 0 ? 0 : ringSlots[s] + MAX_UNCOMMITTED;
+    out[s] = lastSeq[s] + 1 + jump;
+  }
+  return out;
+}
+
+/** Marks, in the state dir, that the archive was closed cleanly (removed while the server runs). */
+export function cleanStopMarker(stateDir: string): {
+  wasClean: () => boolean;
+  running: () => void;
+  stopped: () => void;
+} {
+  const file = join(stateDir, 'archive.clean');
+  return {
+    wasClean: () => existsSync(file),
+    running: () => rmSync(file, { force: true }),
+    stopped: () => writeFileSync(file, `${new Date().toISOString()}\n`),
+  };
 }
 
 export class ArchiveThread {

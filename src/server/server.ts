@@ -19,7 +19,7 @@ import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
-import { ArchiveThread } from './archive.ts';
+import { ArchiveThread, cleanStopMarker, firstSeqs } from './archive.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
@@ -88,6 +88,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
 
   // The recorder starts first: the acquisition continues each stream's seq after the archive's last.
   let archive: ArchiveThread | undefined;
+  let archiveMarker: ReturnType<typeof cleanStopMarker> | undefined;
   let initialSeq: Partial<Record<Stream, number>> | undefined;
   if (config.archive.enabled) {
     const started = await ArchiveThread.start(
@@ -98,7 +99,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       log.child({ thread: 'archive' }),
     );
     archive = started.thread;
-    initialSeq = Object.fromEntries(STREAMS.map((s) => [s, started.lastSeq[s] + 1]));
+    const marker = cleanStopMarker(config.server.stateDir);
+    initialSeq = firstSeqs(
+      started.lastSeq,
+      marker.wasClean(),
+      Object.fromEntries(STREAMS.map((s) => [s, config.ring[s].slots])) as Record<Stream, number>,
+    );
+    marker.running();
+    archiveMarker = marker;
   }
   const acquisition = new AcquisitionThread(
     { rings, valueTable, source, logLevel: config.log.level, ...(initialSeq ? { initialSeq } : {}) },
@@ -185,6 +193,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       await acquisition.stop();
       // After the acquisition: what the rings still hold gets recorded.
       await archive?.stop();
+      archiveMarker?.stopped();
       await ops.close();
       log.info('SCS stopped');
     })();

@@ -37,6 +37,29 @@ describe('archive recording (issue 4, wired into the server)', function () {
     expect(runs[1]).to.deep.equal([4, 5, 6]);
   });
 
+  it('after a stop that was not clean, seq jumps past anything that may have been sent but not archived', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'scs-archive-'));
+    const ring = { frames: { slots: 256, slotBytes: 2048 } };
+    const first = await startTestServer({ stateDir, ring, archive: { enabled: true, commitMs: 20 } });
+    const c = await connect(first);
+    await c.request(request());
+    await first.inject([frame(1), frame(2), frame(3)]);
+    expect((await collectRecords(c, 3)).map((r) => r.seq)).to.deep.equal([1, 2, 3]);
+    c.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    await first.destroy(); // hard: no clean-stop marker
+    const second = await startTestServer({ stateDir, ring, archive: { enabled: true } });
+    try {
+      const d = await connect(second);
+      await d.request(request());
+      await second.inject([frame(4)]);
+      expect((await collectRecords(d, 1))[0]!.seq).to.equal(3 + 1 + 256 + 16_384);
+      await d.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('reports the archive in /healthz', async () => {
     const server = await startTestServer({ archive: { enabled: true } });
     try {
