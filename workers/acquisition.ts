@@ -12,6 +12,7 @@ import type {
 import { RingSink } from '../src/acquisition/sink.ts';
 import { systemClock } from '../src/util/clock.ts';
 import { createLogger } from '../src/util/logger.ts';
+import { fatalMessage } from '../src/util/worker-fatal.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('workers/acquisition.ts must run as a worker thread');
@@ -19,12 +20,6 @@ const data = workerData as AcquisitionWorkerData;
 
 function post(msg: FromAcquisition): void {
   port!.postMessage(msg);
-}
-
-function fatalMessage(err: unknown): FromAcquisition {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? { kind: 'fatal', message, code } : { kind: 'fatal', message };
 }
 
 let started: { sink: RingSink; stop: () => Promise<void> };

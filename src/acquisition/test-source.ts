@@ -122,16 +122,22 @@ class TestSource implements Source {
     this.#immediate = setImmediate(() => this.#pump());
   }
 
-  /**
-   * Saturation measures distribution, not frame building: the frames of every (vcid, vcfc)
-   * are built once, each with its FECF, and replayed; records still get their own seq and ERT.
-   */
-  #replay(sink: AcquisitionSink): void {
+  /** The next frame's number, virtual channel (cycling over `vcids`) and VC frame count. */
+  #nextFrame(): { n: number; vcid: number; vcfc: number } {
     const n = this.#n++;
     const vcids = this.#opts.vcids;
     const vcid = vcids[n % vcids.length]!;
     const vcfc = this.#vcfc[vcid]!;
     this.#vcfc[vcid] = (vcfc + 1) & 0xff;
+    return { n, vcid, vcfc };
+  }
+
+  /**
+   * Saturation measures distribution, not frame building: the frames of every (vcid, vcfc)
+   * are built once, each with its FECF, and replayed; records still get their own seq and ERT.
+   */
+  #replay(sink: AcquisitionSink): void {
+    const { vcid, vcfc } = this.#nextFrame();
     let frames = this.#prebuilt.get(vcid);
     if (frames === undefined) {
       frames = [];
@@ -157,11 +163,7 @@ class TestSource implements Source {
   }
 
   #emit(sink: AcquisitionSink): void {
-    const n = this.#n++;
-    const vcids = this.#opts.vcids;
-    const vcid = vcids[n % vcids.length]!;
-    const vcfc = this.#vcfc[vcid]!;
-    this.#vcfc[vcid] = (vcfc + 1) & 0xff;
+    const { n, vcid, vcfc } = this.#nextFrame();
     const ert = sink.nowUs();
     const view = this.#view;
     const ssc = n & 0x3fff;

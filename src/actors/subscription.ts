@@ -84,19 +84,16 @@ export class Subscription implements Subscriber {
    * subscription positioned to join the fan-out. False if it was retired meanwhile.
    */
   async replay(since: number): Promise<boolean> {
-    const self = this;
-    const target: BackfillTarget = {
-      selection: this.selection,
-      get open() {
-        return self.#open;
-      },
-      sendRecords: (records) => this.sendRecords(records, false),
-      writable: () => this.#writable(),
-      gap: (n) => this.#skip(n),
-    };
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
     const filter = archiveFilter(this.#req, parameters);
-    const cursor = await backfill(this.#ctx, this.#ctx.archive(), target, since, filter, this.#req.stream);
+    const cursor = await backfill(
+      this.#ctx,
+      this.#ctx.archive(),
+      this.#target(),
+      since,
+      filter,
+      this.#req.stream,
+    );
     if (cursor === undefined || !this.#open) return false;
     this.cursor = cursor;
     return true;
@@ -114,21 +111,12 @@ export class Subscription implements Subscriber {
   async playArchive(): Promise<number | undefined> {
     const archive = this.#ctx.archive();
     if (archive === undefined) return undefined;
-    const self = this;
-    const target = {
-      get open() {
-        return self.#open;
-      },
-      sendRecords: (records: readonly { payload: Uint8Array; seq: number; ert: number }[]) =>
-        this.sendRecords(records, false),
-      writable: () => this.#writable(),
-    };
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
     this.replaying = true;
     const count = await replayArchive(
       this.#ctx.clock,
       archive,
-      target,
+      this.#target(),
       {
         stream: this.#req.stream,
         from: this.#req.fromUs ?? 0,
@@ -145,6 +133,20 @@ export class Subscription implements Subscriber {
     if (count === undefined || !this.#open) return undefined;
     this.ended = true;
     return count;
+  }
+
+  /** This subscription as the destination of a replay (since backfill, archive mode). */
+  #target(): BackfillTarget {
+    const self = this;
+    return {
+      selection: this.selection,
+      get open() {
+        return self.#open;
+      },
+      sendRecords: (records) => this.sendRecords(records, false),
+      writable: () => this.#writable(),
+      gap: (n) => this.#skip(n),
+    };
   }
 
   /** Resolves when the client has read enough of what was queued for it. */

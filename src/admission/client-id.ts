@@ -13,15 +13,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { type Clock as FullClock, systemClock } from '../util/clock.ts';
 import { AdmissionError, AdmissionErrorCode } from './errors.ts';
 
 const BOOT_FILE = 'boot.json';
 
-export interface Clock {
-  nowMs(): number;
-}
-
-const systemClock: Clock = { nowMs: () => Date.now() };
+/** Only wall-clock milliseconds are needed here. */
+type Clock = Pick<FullClock, 'nowMs'>;
 
 function readPrevious(file: string): number | undefined {
   let text: string;

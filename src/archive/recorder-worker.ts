@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/logger.ts';
+import { fatalMessage } from '../util/worker-fatal.ts';
 import { ArchiveError, ArchiveErrorCode } from './errors.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from './messages.ts';
 import { Recorder } from './recorder.ts';
@@ -20,9 +21,7 @@ function post(msg: FromRecorder): void {
 // end the thread; SQLite's WAL keeps every committed batch, and a restarted recorder continues
 // from the first ring record above the archive's last seq.
 function die(err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  post(typeof code === 'string' ? { kind: 'fatal', message, code } : { kind: 'fatal', message });
+  post(fatalMessage(err));
   process.exit(1);
 }
 process.on('uncaughtException', die);

@@ -49,11 +49,9 @@ function u16(b: Uint8Array, at: number): number {
   return (b[at]! << 8) | b[at + 1]!;
 }
 
-/** Extracts the packets of one virtual channel. */
-export class PacketExtractor {
-  readonly vcid: number;
-  readonly maxPacketBytes: number;
-  readonly counters: PacketCounters = {
+/** All counters at zero. */
+export function newPacketCounters(): PacketCounters {
+  return {
     packets: 0,
     idlePackets: 0,
     incompletePackets: 0,
@@ -64,6 +62,13 @@ export class PacketExtractor {
     discardedBytes: 0,
     pointerMismatches: 0,
   };
+}
+
+/** Extracts the packets of one virtual channel. */
+export class PacketExtractor {
+  readonly vcid: number;
+  readonly maxPacketBytes: number;
+  readonly counters: PacketCounters = newPacketCounters();
   readonly #onPacket: (p: ExtractedPacket) => void;
   #st: St = St.NO_SYNC;
   readonly #hdr = new Uint8Array(PACKET_PRIMARY_HEADER_BYTES);

@@ -13,7 +13,13 @@ import {
   newFrameHeader,
   parseClcw,
 } from './frame.ts';
-import { type ExtractedPacket, MAX_PACKET_BYTES, type PacketCounters, PacketExtractor } from './packets.ts';
+import {
+  type ExtractedPacket,
+  MAX_PACKET_BYTES,
+  newPacketCounters,
+  type PacketCounters,
+  PacketExtractor,
+} from './packets.ts';
 import { derandomize } from './randomizer.ts';
 import { type RsBasis, RsCodeBlock } from './reed-solomon.ts';
 import { FrameSync, type SyncCounters, type SyncedBlock, type SyncState } from './sync.ts';
@@ -159,17 +165,7 @@ export class DownlinkPipeline {
   }
 
   stats(): DownlinkStats {
-    const packets: PacketCounters = {
-      packets: 0,
-      idlePackets: 0,
-      incompletePackets: 0,
-      headerErrors: 0,
-      sequenceErrors: 0,
-      oversizePackets: 0,
-      fragmentsLost: 0,
-      discardedBytes: 0,
-      pointerMismatches: 0,
-    };
+    const packets = newPacketCounters();
     for (const x of this.#extractors) {
       if (x === undefined) continue;
       for (const k of Object.keys(packets) as (keyof PacketCounters)[]) packets[k] += x.counters[k];
