@@ -2,7 +2,7 @@
 // It shares the main thread's event loop with the client listener, so every handler is
 // short, and no failure in here may escape into that loop.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/logger.ts';
 
@@ -11,6 +11,15 @@ export interface Health {
   detail: Record<string, unknown>;
 }
 
+/**
+ * A mounted handler (ops control, the Open MCT display): returns true when it answered the
+ * request, false to let the next one (and finally the built-in routes) try.
+ */
+export type OpsRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** A WebSocket (or other) upgrade handler: returns true when it took the socket. */
+export type OpsUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
+
 export interface OpsHttpOptions {
   host: string;
   port: number;
@@ -18,6 +27,10 @@ export interface OpsHttpOptions {
   health: () => Health;
   ready: () => boolean;
   logger: Logger;
+  /** Tried in order before the built-in routes. */
+  routes?: readonly OpsRoute[];
+  /** Tried in order on 'upgrade'; a request none takes is refused with 404. */
+  upgrades?: readonly OpsUpgrade[];
 }
 
 export interface OpsHttp {
@@ -43,6 +56,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, opts: OpsHttpOptions): Promise<void> {
+  for (const r of opts.routes ?? []) if (await r(req, res)) return;
   if (req.method !== 'GET') {
     res.setHeader('allow', 'GET');
     sendJson(res, 405, { error: 'method not allowed' });
@@ -68,6 +82,8 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: OpsHttpOpt
   }
 }
 
+export { send, sendJson };
+
 export async function startOpsHttp(opts: OpsHttpOptions): Promise<OpsHttp> {
   const { logger } = opts;
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
@@ -84,6 +100,15 @@ export async function startOpsHttp(opts: OpsHttpOptions): Promise<OpsHttp> {
       server.off('error', reject);
       resolve();
     });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    try {
+      for (const u of opts.upgrades ?? []) if (u(req, socket, head)) return;
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    } catch (err) {
+      logger.error({ err, url: req.url }, 'ops http upgrade failed');
+      socket.destroy();
+    }
   });
   // After a successful bind an 'error' without a listener would crash the process.
   server.on('error', (err) => logger.error({ err }, 'ops http server error'));
