@@ -1,0 +1,82 @@
+// What every link transport shares: the started/stopped guard, state changes reported only on
+// change, the counters, and the last error.
+import type { PacketIn } from '../acquisition/source.ts';
+import { LinkError, LinkErrorCode } from './errors.ts';
+import type { LinkSink, LinkStats } from './link.ts';
+
+export class LinkCore {
+  readonly id: string;
+  readonly stats: LinkStats = {
+    up: false,
+    bytes: 0,
+    chunks: 0,
+    connects: 0,
+    disconnects: 0,
+    rejected: 0,
+    refused: 0,
+    replaced: 0,
+    connectFailures: 0,
+    skippedBytes: 0,
+  };
+  #sink: LinkSink | null = null;
+  #phase: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  get running(): boolean {
+    return this.#phase === 'running';
+  }
+
+  /** Throws ERR_LINK_STATE unless this is the first start. */
+  begin(sink: LinkSink): void {
+    if (this.#phase !== 'new') {
+      throw new LinkError(LinkErrorCode.ERR_LINK_STATE, `link ${this.id} was already started`);
+    }
+    this.#phase = 'running';
+    this.#sink = sink;
+  }
+
+  /** Returns false when the link was already stopped (stop() is idempotent). */
+  end(reason: string): boolean {
+    if (this.#phase !== 'running') {
+      this.#phase = 'stopped';
+      return false;
+    }
+    this.setUp(false, reason);
+    this.#phase = 'stopped';
+    this.#sink = null;
+    return true;
+  }
+
+  setUp(up: boolean, reason: string): void {
+    if (this.stats.up === up || this.#sink === null) return;
+    this.stats.up = up;
+    if (up) this.stats.connects++;
+    else this.stats.disconnects++;
+    this.#sink.state(up, reason);
+  }
+
+  data(bytes: Uint8Array, ertUs: number): void {
+    if (this.#sink === null) return;
+    this.stats.bytes += bytes.length;
+    this.stats.chunks++;
+    this.#sink.data(bytes, ertUs);
+  }
+
+  packet(p: PacketIn): void {
+    if (this.#sink === null) return;
+    this.stats.bytes += p.data.length;
+    this.stats.chunks++;
+    this.#sink.packet(p);
+  }
+
+  error(err: unknown, fallback: string = LinkErrorCode.ERR_LINK_IO): string {
+    const message = err instanceof Error ? err.message : String(err);
+    const code = (err as { code?: unknown } | null)?.code;
+    this.stats.lastError = message;
+    this.stats.lastErrorCode = typeof code === 'string' ? code : fallback;
+    return message;
+  }
+}
