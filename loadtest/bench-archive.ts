@@ -1,21 +1,37 @@
 // Benchmark of the archive (src/archive): records/s written by the store and by the recorder
 // thread following a ring, time to first record of queries over a big archive, and replay MB/s.
-// Run: node loadtest/bench-archive.ts [--params N] [--frames N] [--dir DIR] [--keep]
-import { mkdtempSync, rmSync } from 'node:fs';
+// Then a real server over a synthetic downlink archive (4 Mbps of 1115-byte frames, `--hours`
+// of it): time to first record of a query, and one client's replay MB/s at speed 0.
+// Also a real server whose test source writes flat out while `--clients` realtime clients read
+// every record: records/s acquired, archived and delivered.
+// Run: node loadtest/bench-archive.ts [--params N] [--frames N] [--seconds S] [--clients N]
+//        [--hours H] [--dir DIR] [--keep]
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { STREAMS } from '../protocol/constants.ts';
+import { ScsClient } from '../protocol/client.ts';
+import { MessageType, STREAMS } from '../protocol/constants.ts';
+import { pack } from '../protocol/msgpack.ts';
 import type { FromRecorder, RecorderWorkerData } from '../src/archive/messages.ts';
 import { ArchiveReader } from '../src/archive/query.ts';
+import { Recorder } from '../src/archive/recorder.ts';
 import { ArchiveStore } from '../src/archive/store.ts';
+import { hashToken } from '../src/config/token.ts';
 import { createRingSet, type RecordMeta, RingSetWriter } from '../src/ring/ring.ts';
+import { startServer } from '../src/server/server.ts';
+import { systemClock } from '../src/util/clock.ts';
+import { silentLogger } from '../src/util/logger.ts';
 
 const { values } = parseArgs({
   options: {
     params: { type: 'string', default: '3000000' },
     frames: { type: 'string', default: '600000' },
+    hours: { type: 'string', default: '1' },
+    seconds: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '8' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -100,6 +116,37 @@ async function recorderWrite(n: number): Promise<{ rate: number; lost: number }>
   return { rate: m.counters.records.parameters / elapsed, lost: m.counters.lost.parameters };
 }
 
+/**
+ * The recorder's own cost: a Recorder on this thread drains a pre-filled ring; records per
+ * second of this thread's CPU time, which a loaded machine does not distort as it does wall time.
+ */
+async function recorderCapacity(n: number): Promise<{ perCpuSecond: number; wall: number }> {
+  const rings = createRingSet(
+    STREAMS.map((_, i) => ({ slots: i === PARAMS_RING ? 1 << 21 : 8, slotBytes: 64 })),
+  );
+  const writer = new RingSetWriter(rings);
+  const payload = new Uint8Array(64).fill(0x5a);
+  for (let seq = 1; seq <= n; seq++) {
+    setMeta(PARAMS_RING, seq);
+    writer.write(PARAMS_RING, meta, payload);
+    if (seq % 1000 === 0) writer.commit();
+  }
+  writer.commit();
+  const store = new ArchiveStore(join(dir, 'capacity.db'));
+  const log = { info() {}, warn() {}, error() {} };
+  const recorder = new Recorder({ store, rings, clock: systemClock, log });
+  const cpu0 = process.threadCpuUsage();
+  const start = process.hrtime.bigint();
+  const running = recorder.run();
+  await recorder.stop();
+  await running;
+  const wall = seconds(start);
+  const cpu = process.threadCpuUsage(cpu0);
+  store.close();
+  const records = recorder.counters().records.parameters;
+  return { perCpuSecond: records / ((cpu.user + cpu.system) / 1e6), wall: records / wall };
+}
+
 function timed<T>(run: () => T): { ms: number; value: T } {
   const start = process.hrtime.bigint();
   const value = run();
@@ -124,6 +171,12 @@ async function main(): Promise<void> {
   const rec = await recorderWrite(Math.min(PARAMS, 2_000_000));
   console.log(
     `recorder thread following a ring, 64-byte records: ${fmt(rec.rate)} records/s, ${fmt(rec.lost)} lost`,
+  );
+
+  const cap = await recorderCapacity(Math.min(PARAMS, 2_000_000));
+  console.log(
+    `recorder alone on a pre-filled ring: ${fmt(cap.perCpuSecond)} records per CPU-second of its thread ` +
+      `(${fmt(cap.wall)} records/s wall clock)`,
   );
 
   const reader = new ArchiveReader(path);
@@ -170,7 +223,194 @@ async function main(): Promise<void> {
     );
   }
   reader.close();
+  await recordWhileDistributing(Number(values.seconds), Number(values.clients));
+  await serveDownlink(Number(values.hours));
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Ring heads (records acquired per stream) from the server's /metrics. */
+async function ringHeads(httpPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^scs_ring_head\{stream="\w+"\} (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+/** Records archived so far, all streams: the highest seq minus the holes' lost records. */
+function archivedSoFar(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    let n = 0;
+    for (const s of STREAMS)
+      n += (db.prepare(`SELECT max(seq) AS v FROM ${s}`).get() as { v: number | null }).v ?? 0;
+    return n - ((db.prepare('SELECT sum(lost) AS v FROM holes').get() as { v: number | null }).v ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A real server, test source flat out ('saturate': 64-byte frames in commits of 64), the archive
+ * on, `clients` realtime clients reading every frame: what is acquired, archived and delivered
+ * per second over `secs` seconds of steady state.
+ */
+async function recordWhileDistributing(secs: number, clients: number): Promise<void> {
+  const stateDir = join(dir, 'distributing');
+  mkdirSync(stateDir, { recursive: true });
+  const server = await startServer({
+    config: {
+      server: { port: 0, httpPort: 0, host: '127.0.0.1', actors: 2, stateDir },
+      agencies: { bench: { tokenHash: hashToken('bench-secret'), maxConnections: clients + 1 } },
+      simulator: { enabled: false },
+      archive: { enabled: true, maxAgeDays: 0, maxBytes: 0 },
+      log: { level: 'silent' },
+    },
+    // Short frames: the recorder's cost per record, not the disk's bandwidth for 1 KB frames.
+    source: { kind: 'test', options: { mode: 'saturate', frameLength: 64, vcids: [0, 1, 2, 3] } },
+    logger: silentLogger(),
+  });
+  try {
+    let delivered = 0;
+    const readers = await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const c = await ScsClient.connect({ port: server.port, queue: false });
+        c.on('message', (m: { type: number; body?: Record<string, unknown> }) => {
+          if (m.type === MessageType.DATA) delivered += (m.body!.records as unknown[]).length;
+        });
+        await c.request({
+          agency: 'bench',
+          token: 'bench-secret',
+          client: 'bench',
+          stream: 'frames',
+          mode: 'realtime',
+        });
+        return c;
+      }),
+    );
+    const path = join(stateDir, 'archive.sqlite');
+    await new Promise((r) => setTimeout(r, 1000)); // past the start-up
+    const [a0, h0, d0, t0] = [
+      archivedSoFar(path),
+      await ringHeads(server.httpPort),
+      delivered,
+      process.hrtime.bigint(),
+    ];
+    await new Promise((r) => setTimeout(r, secs * 1000));
+    const [a1, h1, d1, s] = [archivedSoFar(path), await ringHeads(server.httpPort), delivered, seconds(t0)];
+    for (const c of readers) c.destroy();
+    console.log(
+      `while distributing (${clients} realtime clients, test source flat out, 64-byte frames, ${secs} s): ` +
+        `${fmt((h1 - h0) / s)} records/s acquired, ${fmt((a1 - a0) / s)} archived, ` +
+        `${fmt((d1 - d0) / s)} frame records/s delivered in all`,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+/** 4 Mbps of 1115-byte frames: 448 frames/s. */
+const DOWNLINK_FPS = Math.round(4e6 / 8 / 1115);
+
+/** Bulk-inserts `hours` of a 4 Mbps downlink (frames, 8 VCs, valid ICD records) into a server's state dir. */
+function buildDownlink(stateDir: string, hours: number): { frames: number; seconds: number } {
+  const store = new ArchiveStore(join(stateDir, 'archive.sqlite'));
+  const n = Math.round(hours * 3600 * DOWNLINK_FPS);
+  const data = new Uint8Array(1115).fill(0x1a);
+  const start = process.hrtime.bigint();
+  for (let seq = 1; seq <= n; ) {
+    store.begin();
+    for (const end = Math.min(n, seq + TX - 1); seq <= end; seq++) {
+      meta.seq = seq;
+      meta.ert = T0 + Math.round((seq * 1e6) / DOWNLINK_FPS);
+      meta.scet = 0;
+      meta.key1 = seq % 8;
+      meta.key2 = -1;
+      const rec = {
+        seq,
+        ert: meta.ert,
+        station: 'SIM',
+        scid: 42,
+        vcid: meta.key1,
+        vcfc: seq & 0xffffff,
+        quality: 0,
+        data,
+      };
+      store.append(FRAMES_RING, meta, pack(rec));
+    }
+    store.commit();
+  }
+  store.close();
+  return { frames: n, seconds: seconds(start) };
+}
+
+/** A real server over the downlink archive: time to first record, and one client's replay rate. */
+async function serveDownlink(hours: number): Promise<void> {
+  const stateDir = join(dir, 'server');
+  mkdirSync(stateDir, { recursive: true });
+  const built = buildDownlink(stateDir, hours);
+  console.log(
+    `downlink archive: ${hours} h of 4 Mbps = ${fmt(built.frames)} frames, built in ${built.seconds.toFixed(1)} s`,
+  );
+  const server = await startServer({
+    config: {
+      server: { port: 0, httpPort: 0, host: '127.0.0.1', actors: 2, stateDir },
+      agencies: { bench: { tokenHash: hashToken('bench-secret'), maxConnections: 10, maxArchiveQueries: 4 } },
+      simulator: { enabled: false },
+      archive: { enabled: true, maxAgeDays: 0, maxBytes: 0 },
+      log: { level: 'silent' },
+    },
+    source: { kind: 'test', options: { mode: 'inject' } },
+    logger: silentLogger(),
+  });
+  const ask = async (extra: Record<string, unknown>, whole: boolean) => {
+    const c = await ScsClient.connect({ port: server.port, queue: false });
+    let records = 0;
+    let firstMs = 0;
+    const start = process.hrtime.bigint();
+    const done = new Promise<void>((resolve) =>
+      c.on('message', (m: { type: number; body?: Record<string, unknown> }) => {
+        if (m.type === MessageType.DATA) {
+          if (firstMs === 0) firstMs = seconds(start) * 1000;
+          records += (m.body!.records as unknown[]).length;
+          if (!whole) resolve();
+        }
+        if (m.type === MessageType.END) resolve();
+      }),
+    );
+    const bytes0 = c.bytesReceived;
+    await c.request({
+      agency: 'bench',
+      token: 'bench-secret',
+      client: 'bench',
+      stream: 'frames',
+      mode: 'archive',
+      ...extra,
+    });
+    // REQUEST → ACK is authentication (scrypt, slow on purpose); ACK → DATA is the query.
+    const ackMs = seconds(start) * 1000;
+    await done;
+    const s = seconds(start);
+    const mb = (c.bytesReceived - bytes0) / 1e6;
+    c.destroy();
+    firstMs -= ackMs;
+    return { firstMs, records, s, mb };
+  };
+  const mid = T0 + (hours * 3600e6) / 2;
+  await ask({ from: T0 }, false); // warm-up: the pool threads open the file
+  for (const [label, extra] of [
+    ['mid-archive, every frame', { from: mid }],
+    ['mid-archive, 1 VC of 8', { from: mid, filter: { vcids: [5] } }],
+    ['last minute', { from: T0 + hours * 3600e6 - 60e6 }],
+  ] as const) {
+    const r = await ask(extra, false);
+    console.log(`server: time to first record, ${label}: ${r.firstMs.toFixed(1)} ms (ACK to first DATA)`);
+  }
+  const r = await ask({ from: mid, to: mid + Math.min(hours * 1800e6, 1800e6) }, true);
+  console.log(
+    `server: replay to one client at speed 0: ${fmt(r.records)} frames, ${(r.mb / r.s).toFixed(1)} MB/s ` +
+      `(${((r.mb * 8) / r.s / 4).toFixed(0)}x a 4 Mbps downlink), first record ${r.firstMs.toFixed(1)} ms`,
+  );
+  await server.close();
 }
 
 await main();

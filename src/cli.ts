@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// `scs` command line: serve, token, check-config. Errors are one line; exit codes:
-// 0 ok, 1 runtime failure, 2 usage or configuration error.
+// `scs` command line: serve, token, check-config here, the client commands in src/cli/.
+// Errors are one line; exit codes: 0 ok, 1 runtime failure, 2 usage or configuration
+// error, 3 refused by the server (NAK), 4 no server or connection lost.
 import { parseArgs } from 'node:util';
+import * as exportCommand from './cli/export.ts';
+import * as fetch from './cli/fetch.ts';
 import * as status from './cli/status.ts';
 import * as tail from './cli/tail.ts';
 import { ConfigError } from './config/errors.ts';
@@ -17,22 +20,30 @@ Commands:
   serve             run the distribution server (what npm start runs)
   tail              print live records from a server (human-readable or --json)
   status            show a server's sessions, counters and lag from its ops endpoint
+  export            write archived records from the archive file to CSV, JSON Lines or packet files
+  fetch             the same as export, from a server over the network (ICD archive mode)
   token [TOKEN]     print the scrypt hash of an agency token (reads stdin when TOKEN is omitted)
   check-config FILE validate a configuration file (merged over config/default.json)
 
-Run 'scs <command> --help' for the options of a command.`,
+Run 'scs <command> --help' for the options of a command.
+
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 refused by the server (NAK),
+4 no server or connection lost. A closed stdout (scs export … | head) ends a command quietly, exit 0.`,
   serve: `Usage: scs serve [--config FILE] [--port N] [--http-port N] [--actors N]
 
   --config FILE    configuration merged over config/default.json
   --port N         client TCP port (ICD-001), default 7300
   --http-port N    ops HTTP port (/metrics, /healthz, /readyz), default 7301
-  --actors N       actor threads, default 2`,
+  --actors N       actor threads, default 2
+
+SIGHUP reloads the mission database from its file (a bad one is refused; the one in force stays).`,
   token: `Usage: scs token [TOKEN]
 
 Prints the tokenHash to put in an agency's configuration. Without TOKEN it reads one line from stdin.`,
   'check-config': `Usage: scs check-config FILE
 
-Validates FILE merged over config/default.json; prints "ok" or one line per problem.`,
+Validates FILE merged over config/default.json, standing orders included; prints "ok",
+or one line per problem on stderr and exits 2.`,
 };
 
 class UsageError extends Error {
@@ -88,6 +99,13 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Reload the mission database from its file; the acquisition thread logs the outcome and raises
+  // its event, and a refused database leaves the one in force running.
+  process.on('SIGHUP', () => {
+    server.mdbControl({ op: 'reload', by: 'SIGHUP' }).catch((err: unknown) => {
+      console.error(`scs: SIGHUP reload failed: ${(err as Error).message}`);
+    });
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,8 +119,10 @@ async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1;
     case 'tail':
-    case 'status': {
-      const cmd = command === 'tail' ? tail : status;
+    case 'status':
+    case 'export':
+    case 'fetch': {
+      const cmd = { tail, status, export: exportCommand, fetch }[command];
       if (rest.includes('--help')) {
         console.log(cmd.help);
         return 0;
@@ -117,22 +137,35 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'token': {
-      if (rest.includes('--help')) {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { help: { type: 'boolean' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (values.help) {
         console.log(HELP.token);
         return 0;
       }
-      const token = rest[0] ?? (await readStdinLine());
+      if (positionals.length > 1) throw new UsageError('token takes at most one TOKEN');
+      const token = positionals[0] ?? (await readStdinLine());
       if (token.length < 8) throw new UsageError('a token must be at least 8 characters');
       console.log(hashToken(token));
       return 0;
     }
     case 'check-config': {
-      if (rest.includes('--help')) {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { help: { type: 'boolean' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (values.help) {
         console.log(HELP['check-config']);
         return 0;
       }
-      if (rest.length !== 1) throw new UsageError('check-config takes exactly one FILE');
-      loadConfig({ file: rest[0] });
+      if (positionals.length !== 1) throw new UsageError('check-config takes exactly one FILE');
+      loadConfig({ file: positionals[0] });
       console.log('ok');
       return 0;
     }
@@ -140,6 +173,13 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command '${command}' (see scs --help)`);
   }
 }
+
+// Node ignores SIGPIPE, so a reader that closes our stdout (`scs … | head`) surfaces as an
+// EPIPE 'error' on process.stdout, which would otherwise crash the process with a stack trace.
+// The streaming commands notice it themselves and end with exit 0; this keeps the rest quiet.
+process.stdout.on('error', (err: Error & { code?: string }) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,5 +1,6 @@
 // The acquisition thread: the single writer of the rings and the value table. Runs one
-// Source into a RingSink and answers the main thread's messages (src/acquisition/messages.ts).
+// Source into a RingSink, holds the mission database (MdbControl: the packet processor in force)
+// and answers the main thread's messages (src/acquisition/messages.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { AcquisitionError, AcquisitionErrorCode } from '../src/acquisition/errors.ts';
 import { defineSource } from '../src/acquisition/index.ts';
@@ -10,6 +11,9 @@ import type {
   ToAcquisition,
 } from '../src/acquisition/messages.ts';
 import { RingSink } from '../src/acquisition/sink.ts';
+import { MdbControl } from '../src/mdb/control.ts';
+import { loadMdb } from '../src/mdb/load.ts';
+import { PacketProcessor } from '../src/mdb/processor.ts';
 import { systemClock } from '../src/util/clock.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { fatalMessage } from '../src/util/worker-fatal.ts';
@@ -22,9 +26,10 @@ function post(msg: FromAcquisition): void {
   port!.postMessage(msg);
 }
 
-let started: { sink: RingSink; stop: () => Promise<void> };
+let started: { sink: RingSink; control: MdbControl | null; stop: () => Promise<void> };
 try {
-  const definition = defineSource(data.source);
+  const mdb = data.mdbFile === undefined ? null : loadMdb(data.mdbFile);
+  const definition = defineSource(data.source, mdb);
   const log = createLogger({ level: data.logLevel ?? 'info', name: 'scs-acquisition' });
   const sink = new RingSink({
     rings: data.rings,
@@ -34,9 +39,17 @@ try {
     log,
     ...(data.initialSeq ? { initialSeq: data.initialSeq } : {}),
   });
-  const source = definition.create(systemClock);
+  const control =
+    mdb === null
+      ? null
+      : new MdbControl(new PacketProcessor(mdb), log, { emit: (e) => sink.event(e), clock: systemClock });
+  const source = definition.create(systemClock, {
+    decom: control,
+    metrics: data.downlinkMetrics ?? null,
+    log,
+  });
   source.start(sink);
-  started = { sink, stop: () => source.stop() };
+  started = { sink, control, stop: () => source.stop() };
 } catch (err) {
   // Rethrown after the report, so the main thread also sees the worker's 'error' event
   // (a failed start rejects there) and the thread ends.
@@ -75,6 +88,38 @@ function write(sink: RingSink, r: InjectRecord): void {
   }
 }
 
+/** Runs one control request on this thread, between packets, and commits the events it raised. */
+function control(id: number, msg: unknown): void {
+  const { sink, control } = started;
+  if (control === null) {
+    const message = 'no mission database is loaded';
+    post({
+      kind: 'control-reply',
+      id,
+      reply: null,
+      error: { code: AcquisitionErrorCode.ERR_NO_MDB, message },
+    });
+    return;
+  }
+  let reply: unknown;
+  try {
+    reply = control.handle(msg);
+  } catch (err) {
+    // A failed request must not end acquisition: the operator gets the error instead.
+    const code = (err as { code?: unknown }).code;
+    post({
+      kind: 'control-reply',
+      id,
+      reply: null,
+      error: { message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) },
+    });
+    return;
+  } finally {
+    sink.commit();
+  }
+  post({ kind: 'control-reply', id, reply });
+}
+
 port.on('message', (msg: ToAcquisition) => {
   const { sink, stop } = started;
   switch (msg.kind) {
@@ -85,6 +130,9 @@ port.on('message', (msg: ToAcquisition) => {
       return;
     case 'link':
       sink.setLink(msg.up);
+      return;
+    case 'control':
+      control(msg.id, msg.msg);
       return;
     case 'stop':
       void stop().then(() => {

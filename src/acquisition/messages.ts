@@ -1,5 +1,6 @@
 // Messages between the main thread and the acquisition worker (discriminated on `kind`).
 import type { Stream } from '../../protocol/constants.ts';
+import type { DownlinkMetricsBuffers } from '../metrics/downlink.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
 import type { ValueTableBuffers } from '../ring/value-table.ts';
 import type { SourceSpec } from './index.ts';
@@ -9,6 +10,10 @@ export interface AcquisitionWorkerData {
   rings: RingSetBuffers;
   valueTable: ValueTableBuffers;
   source: SourceSpec;
+  /** The mission database file the thread loads (the main thread has checked it loads). */
+  mdbFile?: string;
+  /** Link, VC and decommutation counters for /metrics. */
+  downlinkMetrics?: DownlinkMetricsBuffers;
   /** A pino level name; default 'info'. */
   logLevel?: string;
   /** First seq per stream (one past the archive's last); default: continue the rings. */
@@ -24,6 +29,8 @@ export type InjectRecord =
 export type ToAcquisition =
   | { kind: 'inject'; records: InjectRecord[] }
   | { kind: 'link'; up: boolean }
+  /** An operator request for the mission database (src/mdb/control.ts), answered by `control-reply`. */
+  | { kind: 'control'; id: number; msg: unknown }
   | { kind: 'stop' };
 
 export type FromAcquisition =
@@ -31,5 +38,12 @@ export type FromAcquisition =
   /** Replies to inject once its records are committed: every ring's head, in STREAMS order. */
   | { kind: 'injected'; heads: number[] }
   | { kind: 'stopped' }
+  /** The handler's JSON-able reply to `control` `id`; `error` instead when the handler threw. */
+  | { kind: 'control-reply'; id: number; reply: unknown; error?: ControlFailure }
   /** Sent just before the thread ends on an error; `code` is the error's code when it has one. */
   | { kind: 'fatal'; message: string; code?: string };
+
+export interface ControlFailure {
+  message: string;
+  code?: string;
+}

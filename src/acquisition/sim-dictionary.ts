@@ -1,5 +1,7 @@
-// The simulator's mission database: which parameters each housekeeping packet carries,
-// how each is encoded on board (raw counts and their linear calibration) and its limits.
+// The simulated spacecraft's on-board packet layouts: which parameters each housekeeping packet
+// carries and how each is encoded (raw counts and their linear calibration), as the demo mission
+// database (src/mdb/demo-mission.json) describes them for the ground. The test source also uses
+// this list as its dictionary.
 import { Limit } from '../../protocol/constants.ts';
 import { limitOf } from './limits.ts';
 import type { SpacecraftModel } from './sim-model.ts';
@@ -26,8 +28,6 @@ export interface SimField {
   readonly decimals: number;
   /** States that put a state parameter in STATE_ALARM; state parameters without are UNCHECKED. */
   readonly alarmStates?: readonly string[];
-  /** States whose entry is a CRITICAL event. */
-  readonly criticalStates?: readonly string[];
   readonly read: (m: SpacecraftModel) => Value;
 }
 
@@ -67,7 +67,7 @@ function state(
   description: string,
   states: readonly string[],
   read: (m: SpacecraftModel) => string,
-  alarm?: { alarmStates: readonly string[]; criticalStates?: readonly string[] },
+  alarm?: { alarmStates: readonly string[] },
 ): SimField {
   return {
     info: { name, type: 'state', states, description },
@@ -200,7 +200,6 @@ export const SIM_PACKETS: readonly SimPacket[] = [
     fields: [
       state('AOCS.MODE', 'Attitude control mode', ['SAFE', 'NOMINAL', 'SCIENCE'], (m) => m.aocsMode, {
         alarmStates: ['SAFE'],
-        criticalStates: ['SAFE'],
       }),
       float('AOCS.RW1_SPEED', 'rpm', 'Reaction wheel 1 speed', 'i16', 0.5, (m) => m.rw[0]!, RW_LIMITS),
       float('AOCS.RW2_SPEED', 'rpm', 'Reaction wheel 2 speed', 'i16', 0.5, (m) => m.rw[1]!, RW_LIMITS),

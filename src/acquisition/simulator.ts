@@ -1,36 +1,23 @@
-// The built-in spacecraft simulator, the default Source: downlinks CCSDS transfer frames
-// carrying housekeeping packets from SpacecraftModel, emits each frame, packet and
-// parameter sample, ground-side limit and mode-change events, and link up/down with
-// scheduled data breaks. All timing goes through the injected Clock.
-import { Limit, Quality, type Severity } from '../../protocol/constants.ts';
+// The built-in spacecraft simulator, the default Source. On board: SpacecraftModel → housekeeping
+// packets (laid out as the demo mission database describes) → PacketFramer → CADUs (ASM, optional
+// pseudo-randomisation and Reed-Solomon). The channel: configurable impairments. On the ground:
+// the same DownlinkChain a real link uses (sync, RS, frame checks, packets, mission database).
+// Link up/down with scheduled data breaks. All timing goes through the injected Clock.
+
+import { FECF_BYTES, FrameType, MAX_FRAME_LENGTH, MAX_SCID, PRIMARY_HEADER_BYTES } from '../ccsds/frame.ts';
+import { PacketFramer } from '../ccsds/framer.ts';
+import type { Mdb } from '../mdb/model.ts';
+import { DecomMetricsWriter, LinkMetricsWriter } from '../metrics/downlink.ts';
 import type { Clock } from '../util/clock.ts';
-import {
-  FRAME_HEADER_BYTES,
-  finishFrame,
-  fitsFrame,
-  MAX_FRAME_BYTES,
-  MAX_SCID,
-  PACKET_HEADER_BYTES,
-  PACKET_TIME_BYTES,
-  writePacketHeader,
-} from './ccsds.ts';
+import { DecomMetrics } from './decom-metrics.ts';
+import { DownlinkChain } from './downlink-chain.ts';
 import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
+import { Impairments, type ImpairmentsConfig, NO_IMPAIRMENTS } from './impairments.ts';
+import { type BadFrameFileSettings, LinkFiles, type LinkFilesConfig } from './link-files.ts';
 import { Prng } from './prng.ts';
-import {
-  APID,
-  fieldBytes,
-  limitOfField,
-  SIM_DICTIONARY,
-  SIM_FIELDS,
-  SIM_PACKETS,
-  type SimField,
-  type SimPacket,
-  toEng,
-  toRaw,
-  writeRaw,
-} from './sim-dictionary.ts';
+import { APID, fieldBytes, SIM_PACKETS, type SimPacket, toRaw, writeRaw } from './sim-dictionary.ts';
 import { SpacecraftModel } from './sim-model.ts';
-import type { AcquisitionSink, Source, SourceDefinition } from './source.ts';
+import type { AcquisitionSink, Source, SourceContext, SourceDefinition } from './source.ts';
 import { Ticker } from './ticker.ts';
 
 export interface SimulatorConfig {
@@ -44,9 +31,24 @@ export interface SimulatorConfig {
   readonly seed: number;
   /** The link goes down for the last `durationSec` of every `everySec`; 0 in either disables breaks. */
   readonly dataBreaks: { readonly everySec: number; readonly durationSec: number };
+  /** CCSDS pseudo-randomisation of the code blocks (default false). */
+  readonly randomized?: boolean;
+  /** Reed-Solomon (255,223) of this interleave depth; 0 or absent: no RS. */
+  readonly reedSolomon?: { readonly interleave: number };
+  /** Channel impairments (default none). */
+  readonly impairments?: ImpairmentsConfig;
+  /** Bad frames to a text file, as a link's (src/files/README.md); default none. */
+  readonly badFrameFile?: BadFrameFileSettings;
+  /** Contact files per VC selection, as a link's; default none. */
+  readonly contactFiles?: LinkFilesConfig['contactFiles'];
+  /** The server's state directory: where the files go. Required when a file is configured. */
+  readonly stateDir?: string;
 }
 
-const SIM_VCID = { HOUSEKEEPING: 0, PAYLOAD: 1, IDLE: 7 } as const;
+/** The simulator's link id in metrics. */
+export const SIMULATOR_LINK_ID = 'simulator';
+
+export const SIM_VCID = { HOUSEKEEPING: 0, PAYLOAD: 1, IDLE: 7 } as const;
 
 /** Frame k of the downlink carries FRAME_SCHEDULE[k mod length]; an empty slot is an idle frame. */
 export const FRAME_SCHEDULE: readonly { vcid: number; apids: readonly number[] }[] = [
@@ -57,50 +59,66 @@ export const FRAME_SCHEDULE: readonly { vcid: number; apids: readonly number[] }
 ];
 
 const MAX_FRAME_RATE_HZ = 10_000;
-/** Consecutive samples a new limit state must hold before it is reported as an event (no chatter). */
-const LIMIT_PERSISTENCE = 3;
+const PACKET_HEADER_BYTES = 6;
+/** Secondary header: spacecraft time, µs since 1970 in 8 octets (the demo mission's PKT.SCET). */
+const PACKET_TIME_BYTES = 8;
+/** The smallest idle packet: a header and one data octet. */
+const MIN_IDLE_PACKET_BYTES = PACKET_HEADER_BYTES + 1;
 
-interface PacketLayout {
-  readonly packet: SimPacket;
-  /** Index in SIM_FIELDS of the packet's first field. */
-  readonly firstParam: number;
-  readonly bytes: number;
-}
-
-const LAYOUTS: ReadonlyMap<number, PacketLayout> = (() => {
-  const m = new Map<number, PacketLayout>();
-  let firstParam = 0;
-  for (const packet of SIM_PACKETS) {
-    const body = packet.fields.reduce((n, f) => n + fieldBytes(f), 0);
-    m.set(packet.apid, { packet, firstParam, bytes: PACKET_HEADER_BYTES + PACKET_TIME_BYTES + body });
-    firstParam += packet.fields.length;
-  }
-  return m;
-})();
+const PACKETS: ReadonlyMap<number, { packet: SimPacket; bytes: number }> = new Map(
+  SIM_PACKETS.map((packet) => [
+    packet.apid,
+    {
+      packet,
+      bytes: PACKET_HEADER_BYTES + PACKET_TIME_BYTES + packet.fields.reduce((n, f) => n + fieldBytes(f), 0),
+    },
+  ]),
+);
 
 function slotBytes(slot: (typeof FRAME_SCHEDULE)[number]): number {
-  return slot.apids.reduce((n, apid) => n + LAYOUTS.get(apid)!.bytes, 0);
+  return slot.apids.reduce((n, apid) => n + PACKETS.get(apid)!.bytes, 0);
 }
 
 function invalid(what: string): never {
   throw new AcquisitionError(AcquisitionErrorCode.ERR_SIMULATOR_CONFIG, `simulator: ${what}`);
 }
 
+function framerOf(cfg: SimulatorConfig): PacketFramer {
+  const interleave = cfg.reedSolomon?.interleave ?? 0;
+  return new PacketFramer({
+    type: FrameType.TM,
+    frameLength: cfg.frameLength,
+    scid: cfg.scid,
+    fecf: true,
+    randomize: cfg.randomized ?? false,
+    ...(interleave > 0 ? { reedSolomon: { interleave } } : {}),
+  });
+}
+
 function validateSimulatorConfig(cfg: SimulatorConfig): void {
-  if (!Number.isInteger(cfg.scid) || cfg.scid < 0 || cfg.scid > MAX_SCID)
-    invalid(`scid must be 0…${MAX_SCID}`);
+  if (!Number.isInteger(cfg.scid) || cfg.scid < 0 || cfg.scid > MAX_SCID.tm)
+    invalid(`scid must be 0…${MAX_SCID.tm}`);
   if (typeof cfg.station !== 'string' || cfg.station.length === 0)
     invalid('station must be a non-empty string');
   if (!(cfg.frameRateHz > 0 && cfg.frameRateHz <= MAX_FRAME_RATE_HZ)) {
     invalid(`frameRateHz must be in (0, ${MAX_FRAME_RATE_HZ}]`);
   }
   if (!Number.isFinite(cfg.seed)) invalid('seed must be a finite number');
+  // One frame per tick: the slot's whole packets, then nothing or room for an idle packet.
   const len = cfg.frameLength;
-  const tooSmall = FRAME_SCHEDULE.some((slot) => !fitsFrame(len, slotBytes(slot)));
-  if (!Number.isInteger(len) || len > MAX_FRAME_BYTES || tooSmall) {
-    const need = Math.max(...FRAME_SCHEDULE.map(slotBytes)) + FRAME_HEADER_BYTES + 2;
+  const dataField = len - PRIMARY_HEADER_BYTES - FECF_BYTES;
+  const fits = (bytes: number) => dataField - bytes === 0 || dataField - bytes >= MIN_IDLE_PACKET_BYTES;
+  if (!Number.isInteger(len) || len > MAX_FRAME_LENGTH || !FRAME_SCHEDULE.every((s) => fits(slotBytes(s)))) {
+    const need = Math.max(...FRAME_SCHEDULE.map(slotBytes)) + PRIMARY_HEADER_BYTES + FECF_BYTES;
     invalid(
-      `frameLength must be ${need} or ${need + 7}…${MAX_FRAME_BYTES} (whole packets plus an idle packet)`,
+      `frameLength must be ${need} or ${need + MIN_IDLE_PACKET_BYTES}…${MAX_FRAME_LENGTH} (whole packets plus an idle packet)`,
+    );
+  }
+  try {
+    framerOf(cfg);
+  } catch (err) {
+    invalid(
+      `frameLength ${len} does not suit reedSolomon.interleave ${cfg.reedSolomon?.interleave}: ${(err as Error).message}`,
     );
   }
   const { everySec, durationSec } = cfg.dataBreaks;
@@ -108,55 +126,108 @@ function validateSimulatorConfig(cfg: SimulatorConfig): void {
     invalid('dataBreaks.everySec and dataBreaks.durationSec must be ≥ 0');
   }
   if (everySec > 0 && durationSec >= everySec) invalid('dataBreaks.durationSec must be less than everySec');
+  const imp = cfg.impairments ?? NO_IMPAIRMENTS;
+  if (!(imp.bitErrorRate >= 0 && imp.bitErrorRate <= 0.5)) invalid('impairments.bitErrorRate must be 0…0.5');
+  if (!(imp.frameDropRate >= 0 && imp.frameDropRate < 1))
+    invalid('impairments.frameDropRate must be in [0, 1)');
+  const inv = imp.polarityInversion;
+  if (!(Number.isInteger(inv.everyFrames) && Number.isInteger(inv.frames) && inv.frames >= 0)) {
+    invalid('impairments.polarityInversion needs whole numbers of frames');
+  }
+  if (inv.everyFrames > 0 && inv.frames >= inv.everyFrames) {
+    invalid('impairments.polarityInversion.frames must be less than everyFrames');
+  }
+  if (filesOf(cfg) !== null && cfg.stateDir === undefined) {
+    invalid('badFrameFile and contactFiles need the server to pass its stateDir');
+  }
 }
 
-export function defineSimulator(cfg: SimulatorConfig): SourceDefinition {
+/** The simulator's files, or null when none is configured. */
+function filesOf(cfg: SimulatorConfig): LinkFilesConfig | null {
+  const badFrameFile = cfg.badFrameFile ?? { enabled: false, maxFileBytes: 0, keepFiles: 0 };
+  const contactFiles = cfg.contactFiles ?? [];
+  return badFrameFile.enabled || contactFiles.length > 0 ? { badFrameFile, contactFiles } : null;
+}
+
+export function defineSimulator(cfg: SimulatorConfig, mdb: Mdb | null): SourceDefinition {
   validateSimulatorConfig(cfg);
-  return { dictionary: SIM_DICTIONARY, create: (clock) => new Simulator(cfg, clock) };
-}
-
-interface LimitTrack {
-  reported: Limit;
-  candidate: Limit;
-  count: number;
+  if (mdb === null) {
+    throw new AcquisitionError(AcquisitionErrorCode.ERR_NO_MDB, 'the simulator needs a mission database');
+  }
+  return {
+    dictionary: mdb.parameters.map((p) => p.info),
+    create: (clock, context) => new Simulator(cfg, clock, context),
+  };
 }
 
 class Simulator implements Source {
   readonly name = 'simulator';
   readonly #cfg: SimulatorConfig;
   readonly #clock: Clock;
+  readonly #context: SourceContext;
   readonly #model: SpacecraftModel;
   readonly #ticker: Ticker;
-  readonly #frame: Uint8Array;
-  readonly #view: DataView;
-  readonly #raw: (number | string)[] = new Array(SIM_FIELDS.length).fill(0);
-  readonly #limits: LimitTrack[] = SIM_FIELDS.map(() => ({
-    reported: Limit.OK,
-    candidate: Limit.OK,
-    count: 0,
-  }));
-  readonly #states: (string | undefined)[] = new Array(SIM_FIELDS.length).fill(undefined);
-  readonly #vcfc = new Array<number>(8).fill(0);
+  readonly #framer: PacketFramer;
+  readonly #impairments: Impairments;
   readonly #ssc = new Map<number, number>();
-  #mcfc = 0;
+  readonly #decomMetrics: DecomMetrics | null;
+  #chain: DownlinkChain | undefined;
+  #files: LinkFiles | null = null;
   #sink: AcquisitionSink | undefined;
   #stopped = false;
   #linkUp = false;
   #startUs = 0;
 
-  constructor(cfg: SimulatorConfig, clock: Clock) {
+  constructor(cfg: SimulatorConfig, clock: Clock, context: SourceContext) {
     this.#cfg = cfg;
     this.#clock = clock;
+    this.#context = context;
     this.#model = new SpacecraftModel(new Prng(cfg.seed), Math.round(cfg.frameRateHz * cfg.frameLength * 8));
     this.#ticker = new Ticker(clock, cfg.frameRateHz, (first, count) => this.#onTicks(first, count));
-    this.#frame = new Uint8Array(cfg.frameLength);
-    this.#view = new DataView(this.#frame.buffer);
+    this.#framer = framerOf(cfg);
+    // Its own stream of numbers: turning impairments on does not change the spacecraft's telemetry.
+    this.#impairments = new Impairments(cfg.impairments ?? NO_IMPAIRMENTS, cfg.seed ^ 0x5eed);
+    this.#decomMetrics = context.metrics ? new DecomMetrics(new DecomMetricsWriter(context.metrics)) : null;
   }
 
   start(sink: AcquisitionSink): void {
     if (this.#sink !== undefined || this.#stopped) {
       throw new AcquisitionError(AcquisitionErrorCode.ERR_SOURCE_STATE, 'simulator: already started');
     }
+    const { decom, metrics, log } = this.#context;
+    if (decom === null) {
+      throw new AcquisitionError(AcquisitionErrorCode.ERR_NO_MDB, 'the simulator needs a mission database');
+    }
+    const cfg = this.#cfg;
+    const interleave = cfg.reedSolomon?.interleave ?? 0;
+    const files = filesOf(cfg);
+    if (files !== null) {
+      // The writers report drops and write errors from their own callbacks: commit those at once.
+      this.#files = new LinkFiles(SIMULATOR_LINK_ID, files, cfg.stateDir!, this.#clock, (e) => {
+        sink.event(e);
+        sink.commit();
+      });
+    }
+    this.#chain = new DownlinkChain({
+      linkId: SIMULATOR_LINK_ID,
+      config: {
+        station: cfg.station,
+        frame: { type: FrameType.TM, frameLength: cfg.frameLength, fecf: true, scid: cfg.scid },
+        randomized: cfg.randomized ?? false,
+        ...(interleave > 0 ? { reedSolomon: { interleave } } : {}),
+        time: new Map(
+          SIM_PACKETS.map((p) => [p.apid, { counter: { octets: PACKET_TIME_BYTES, unitUs: 1 }, epochUs: 0 }]),
+        ),
+      },
+      sink,
+      decom,
+      metrics: metrics?.links.some((l) => l.id === SIMULATOR_LINK_ID)
+        ? new LinkMetricsWriter(metrics, SIMULATOR_LINK_ID)
+        : null,
+      clock: this.#clock,
+      log,
+      ...(this.#files === null ? {} : { files: this.#files.archive }),
+    });
     this.#sink = sink;
     this.#startUs = this.#clock.nowUs();
     this.#setLink(sink, true);
@@ -164,16 +235,18 @@ class Simulator implements Source {
     this.#ticker.start();
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.#stopped = true;
     this.#ticker.stop();
-    return Promise.resolve();
+    await this.#files?.close();
   }
 
   #onTicks(first: number, count: number): void {
     const sink = this.#sink!;
     for (let n = first; n < first + count; n++) this.#tick(sink, n);
     sink.commit();
+    const decom = this.#context.decom;
+    if (decom !== null) this.#decomMetrics?.publish(decom.processor);
   }
 
   #tick(sink: AcquisitionSink, n: number): void {
@@ -187,115 +260,42 @@ class Simulator implements Source {
     if (!inPass) return;
     const slot = FRAME_SCHEDULE[n % FRAME_SCHEDULE.length]!;
     const scet = this.#startUs + Math.round((n * 1e6) / this.#cfg.frameRateHz);
-    this.#emitFrame(sink, slot.vcid, slot.apids, scet);
+    const framer = this.#framer;
+    const framed =
+      slot.apids.length === 0
+        ? [framer.idleFrame(SIM_VCID.IDLE)]
+        : [
+            ...slot.apids.flatMap((apid) => framer.packet(slot.vcid, this.#packet(apid, scet))),
+            ...framer.flush(slot.vcid),
+          ];
+    const ert = sink.nowUs();
+    for (const f of framed) {
+      const cadu = this.#impairments.apply(f.cadu);
+      if (cadu !== null) this.#chain!.push(cadu, ert);
+    }
   }
 
-  #emitFrame(sink: AcquisitionSink, vcid: number, apids: readonly number[], scet: number): void {
-    const { scid, station } = this.#cfg;
-    const ert = sink.nowUs();
-    const view = this.#view;
-    const spans: { apid: number; ssc: number; start: number; bytes: number }[] = [];
-    let off = FRAME_HEADER_BYTES;
-    for (const apid of apids) {
-      const layout = LAYOUTS.get(apid)!;
-      const ssc = this.#ssc.get(apid) ?? 0;
-      this.#ssc.set(apid, (ssc + 1) & 0x3fff);
-      writePacketHeader(view, off, apid, ssc, layout.bytes, true);
-      view.setBigUint64(off + PACKET_HEADER_BYTES, BigInt(scet));
-      let p = off + PACKET_HEADER_BYTES + PACKET_TIME_BYTES;
-      layout.packet.fields.forEach((field, i) => {
-        const raw = toRaw(field, field.read(this.#model));
-        this.#raw[layout.firstParam + i] = raw;
-        p += writeRaw(view, p, field, raw);
-      });
-      spans.push({ apid, ssc, start: off, bytes: layout.bytes });
-      off = p;
-    }
-    const vcfc = this.#vcfc[vcid]!;
-    this.#vcfc[vcid] = (vcfc + 1) & 0xff;
-    finishFrame(this.#frame, { scid, vcid, mcfc: this.#mcfc, vcfc }, off - FRAME_HEADER_BYTES);
-    this.#mcfc = (this.#mcfc + 1) & 0xff;
-    // The sink encodes (copies) every record before returning, so one frame buffer is reused.
-    sink.frame({ ert, station, scid, vcid, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frame });
-    for (const { apid, ssc, start, bytes } of spans) {
-      const data = this.#frame.subarray(start, start + bytes);
-      sink.packet({ ert, scet, station, scid, vcid, apid, ssc, quality: 0, data });
-    }
-    for (const apid of apids) {
-      const layout = LAYOUTS.get(apid)!;
-      layout.packet.fields.forEach((field, i) => {
-        const param = layout.firstParam + i;
-        const eng = toEng(field, this.#raw[param]!);
-        const limit = limitOfField(field, eng);
-        sink.sample({ param, scet, ert, raw: this.#raw[param]!, eng, limit, quality: 0 });
-        this.#checkMode(sink, param, field, eng, ert);
-        this.#checkLimit(sink, param, field, eng, limit, ert);
-      });
-    }
+  /** A housekeeping packet as the spacecraft builds it: header, time, the fields' raw values. */
+  #packet(apid: number, scetUs: number): Uint8Array {
+    const { packet, bytes } = PACKETS.get(apid)!;
+    const out = new Uint8Array(bytes);
+    const view = new DataView(out.buffer);
+    const ssc = this.#ssc.get(apid) ?? 0;
+    this.#ssc.set(apid, (ssc + 1) & 0x3fff);
+    // Version 0, telemetry, secondary header present; unsegmented; length = data octets − 1.
+    view.setUint16(0, (1 << 11) | apid);
+    view.setUint16(2, (0b11 << 14) | ssc);
+    view.setUint16(4, bytes - PACKET_HEADER_BYTES - 1);
+    view.setBigUint64(PACKET_HEADER_BYTES, BigInt(scetUs));
+    let at = PACKET_HEADER_BYTES + PACKET_TIME_BYTES;
+    for (const field of packet.fields) at += writeRaw(view, at, field, toRaw(field, field.read(this.#model)));
+    return out;
   }
 
   #setLink(sink: AcquisitionSink, up: boolean): void {
     this.#linkUp = up;
     sink.setLink(up);
-    const station = this.#cfg.station;
-    const [severity, type, message] = up
-      ? (['INFO', 'LINK_UP', `Acquisition of signal at ${station}`] as const)
-      : (['WARNING', 'LINK_DOWN', `Loss of signal at ${station}`] as const);
-    sink.event({ time: sink.nowUs(), severity, source: station, type, message });
-  }
-
-  #checkMode(sink: AcquisitionSink, param: number, field: SimField, eng: unknown, time: number): void {
-    if (field.info.type !== 'state' || typeof eng !== 'string') return;
-    const previous = this.#states[param];
-    this.#states[param] = eng;
-    if (previous === undefined || previous === eng) return;
-    const name = field.info.name;
-    const severity: Severity = field.criticalStates?.includes(eng) ? 'CRITICAL' : 'INFO';
-    const source = name.slice(0, name.indexOf('.'));
-    sink.event({
-      time,
-      severity,
-      source,
-      type: 'MODE_CHANGE',
-      message: `${name} ${previous} → ${eng}`,
-      parameter: name,
-      value: eng,
-    });
-  }
-
-  #checkLimit(
-    sink: AcquisitionSink,
-    param: number,
-    field: SimField,
-    eng: number | string | boolean,
-    limit: Limit,
-    time: number,
-  ): void {
-    const track = this.#limits[param]!;
-    if (limit === Limit.UNCHECKED || limit === track.reported) {
-      track.count = 0;
-      return;
-    }
-    if (limit === track.candidate && track.count > 0) track.count++;
-    else {
-      track.candidate = limit;
-      track.count = 1;
-    }
-    if (track.count < LIMIT_PERSISTENCE) return;
-    track.reported = limit;
-    track.count = 0;
-    const name = field.info.name;
-    const shown = `${eng}${field.info.unit !== undefined ? ` ${field.info.unit}` : ''}`;
-    const severity: Severity =
-      limit === Limit.OK
-        ? 'INFO'
-        : limit === Limit.WARN_LOW || limit === Limit.WARN_HIGH
-          ? 'WARNING'
-          : 'ALARM';
-    const [type, message] =
-      limit === Limit.OK
-        ? ['LIMIT_RETURN', `${name} back within limits (${shown})`]
-        : ['LIMIT_VIOLATION', `${name} ${limit} (${shown})`];
-    sink.event({ time, severity, source: 'LIMITS', type, message, parameter: name, value: eng });
+    this.#chain!.setState(up, up ? 'pass begins' : 'data break');
+    this.#files?.state(up);
   }
 }

@@ -2,8 +2,6 @@
 // as its ICD §6 msgpack map, writes it to its ring (and parameters to the value table), and
 // publishes link state and acquisition time on the control block.
 import { SEVERITIES, STREAMS, type Stream } from '../../protocol/constants.ts';
-import { pack } from '../../protocol/msgpack.ts';
-import type { EventRecord, ParameterRecord } from '../../protocol/types.ts';
 import { ControlBlock } from '../ring/layout.ts';
 import { type RecordMeta, type RingSetBuffers, RingSetReader, RingSetWriter } from '../ring/ring.ts';
 import { type ValueTableBuffers, ValueTableWriter } from '../ring/value-table.ts';
@@ -99,13 +97,8 @@ export class RingSink implements AcquisitionSink {
       );
     }
     const seq = this.#nextSeq[PARAMETERS]!;
-    const { scet, ert, raw, eng, limit, quality } = s;
     // Key order as in ICD §6; `unit` only for parameters that have one.
-    const rec: ParameterRecord =
-      info.unit === undefined
-        ? { seq, name: info.name, scet, ert, raw, eng, limit, quality }
-        : { seq, name: info.name, scet, ert, raw, eng, unit: info.unit, limit, quality };
-    const payload = pack(rec);
+    const payload = this.#encoder.sample(seq, info.name, info.unit, s);
     if (this.#put(PARAMETERS, payload, seq, s.ert, s.scet, s.param, limitIndex(s.limit), s.quality)) {
       this.#values.set(s.param, payload);
     }
@@ -113,18 +106,9 @@ export class RingSink implements AcquisitionSink {
 
   event(e: EventIn): void {
     const seq = this.#nextSeq[EVENTS]!;
-    const rec: EventRecord = {
-      seq,
-      time: e.time,
-      severity: e.severity,
-      source: e.source,
-      type: e.type,
-      message: e.message,
-    };
-    if (e.parameter !== undefined) rec.parameter = e.parameter;
-    if (e.value !== undefined) rec.value = e.value;
     const param = e.parameter === undefined ? -1 : (this.#paramIndex.get(e.parameter) ?? -1);
-    this.#put(EVENTS, pack(rec), seq, e.time, 0, SEVERITY_INDEX.get(e.severity) ?? -1, param, 0);
+    const payload = this.#encoder.event(seq, e);
+    this.#put(EVENTS, payload, seq, e.time, 0, SEVERITY_INDEX.get(e.severity) ?? -1, param, 0);
   }
 
   setLink(up: boolean): void {

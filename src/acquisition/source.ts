@@ -1,7 +1,10 @@
 // The plug-in boundary of the acquisition side: a Source produces telemetry into an
 // AcquisitionSink. The simulator is one Source; CCSDS ingest and decommutation are others.
 import type { Limit, Severity } from '../../protocol/constants.ts';
+import type { PacketProcessor } from '../mdb/processor.ts';
+import type { DownlinkMetricsBuffers } from '../metrics/downlink.ts';
 import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
 
 export interface ParameterInfo {
   name: string;
@@ -35,13 +38,13 @@ export interface PacketIn {
   data: Uint8Array;
 }
 
-/** `param` is the parameter's index in the source's dictionary. */
+/** `param` is the parameter's index in the source's dictionary; bytes for `bytes` parameters. */
 export interface SampleIn {
   param: number;
   scet: number;
   ert: number;
-  raw: number | string | boolean;
-  eng: number | string | boolean;
+  raw: number | string | boolean | Uint8Array;
+  eng: number | string | boolean | Uint8Array;
   limit: Limit;
   quality: number;
 }
@@ -74,7 +77,21 @@ export interface Source {
   stop(): Promise<void>;
 }
 
+/** The mission database's packet processor in force (a reload replaces it: read it per packet). */
+export interface DecomHandle {
+  readonly processor: PacketProcessor;
+}
+
+/** What the acquisition thread gives a source besides the sink. */
+export interface SourceContext {
+  /** Null when no mission database is loaded. */
+  decom: DecomHandle | null;
+  /** Link and VC counters (src/metrics/downlink.ts); null when nobody reads them. */
+  metrics: DownlinkMetricsBuffers | null;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
 export interface SourceDefinition {
   readonly dictionary: readonly ParameterInfo[];
-  create(clock: Clock): Source;
+  create(clock: Clock, context: SourceContext): Source;
 }

@@ -2,17 +2,9 @@
 // and one parameter sample) per tick, 'saturate' writes frames as fast as the thread can,
 // 'inject' emits nothing (records arrive through the acquisition worker's inject message).
 import { Quality } from '../../protocol/constants.ts';
+import { FECF_BYTES, FrameType, MAX_VCID, PRIMARY_HEADER_BYTES } from '../ccsds/frame.ts';
+import { PacketFramer } from '../ccsds/framer.ts';
 import type { Clock } from '../util/clock.ts';
-import {
-  FRAME_HEADER_BYTES,
-  finishFrame,
-  fitsFrame,
-  MAX_FRAME_BYTES,
-  MAX_VCID,
-  PACKET_HEADER_BYTES,
-  PACKET_TIME_BYTES,
-  writePacketHeader,
-} from './ccsds.ts';
 import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
 import { limitOfField, SIM_DICTIONARY, SIM_FIELDS, toEng, toRaw } from './sim-dictionary.ts';
 import type { AcquisitionSink, Source, SourceDefinition } from './source.ts';
@@ -33,8 +25,18 @@ export interface TestSourceOptions {
 const TEST_SCID = 1;
 const TEST_STATION = 'TEST';
 export const TEST_APID = 200;
+const PACKET_HEADER_BYTES = 6;
 /** The test packet: primary header, time, and the frame's number as a 64-bit counter. */
-const TEST_PACKET_BYTES = PACKET_HEADER_BYTES + PACKET_TIME_BYTES + 8;
+const TEST_PACKET_BYTES = PACKET_HEADER_BYTES + 8 + 8;
+/** The smallest idle packet that fills the rest of a frame: a header and one octet. */
+const MIN_IDLE_PACKET_BYTES = PACKET_HEADER_BYTES + 1;
+const MAX_FRAME_BYTES = 65_536;
+
+/** Whether one test packet, then nothing or an idle packet, fills a frame's data field exactly. */
+function fitsFrame(frameLength: number): boolean {
+  const rest = frameLength - PRIMARY_HEADER_BYTES - FECF_BYTES - TEST_PACKET_BYTES;
+  return rest === 0 || rest >= MIN_IDLE_PACKET_BYTES;
+}
 
 function invalid(what: string): never {
   throw new AcquisitionError(AcquisitionErrorCode.ERR_TEST_SOURCE_OPTIONS, `test source: ${what}`);
@@ -51,16 +53,12 @@ export function defineTestSource(opts: TestSourceOptions): SourceDefinition {
   ) {
     invalid('rate mode needs rateHz > 0');
   }
-  if (
-    !Number.isInteger(frameLength) ||
-    frameLength > MAX_FRAME_BYTES ||
-    !fitsFrame(frameLength, TEST_PACKET_BYTES)
-  ) {
+  if (!Number.isInteger(frameLength) || frameLength > MAX_FRAME_BYTES || !fitsFrame(frameLength)) {
     invalid(`frameLength ${frameLength} cannot carry a ${TEST_PACKET_BYTES}-byte packet and an idle packet`);
   }
   if (!Number.isInteger(batch) || batch < 1) invalid('batch must be a positive integer');
-  if (vcids.length === 0 || vcids.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_VCID)) {
-    invalid(`vcids must be a non-empty list of 0…${MAX_VCID}`);
+  if (vcids.length === 0 || vcids.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_VCID.tm)) {
+    invalid(`vcids must be a non-empty list of 0…${MAX_VCID.tm}`);
   }
   const options = { mode: opts.mode, rateHz: opts.rateHz ?? 0, frameLength, batch, vcids };
   return { dictionary: SIM_DICTIONARY, create: (clock) => new TestSource(options, clock) };
@@ -70,9 +68,8 @@ class TestSource implements Source {
   readonly name: string;
   readonly #opts: Required<TestSourceOptions>;
   readonly #clock: Clock;
-  readonly #frame: Uint8Array;
-  readonly #view: DataView;
-  readonly #vcfc = new Array<number>(MAX_VCID + 1).fill(0);
+  readonly #framer: PacketFramer;
+  readonly #vcfc = new Array<number>(MAX_VCID.tm + 1).fill(0);
   #n = 0;
   #sink: AcquisitionSink | undefined;
   #ticker: Ticker | undefined;
@@ -84,8 +81,12 @@ class TestSource implements Source {
     this.name = `test-${opts.mode}`;
     this.#opts = opts;
     this.#clock = clock;
-    this.#frame = new Uint8Array(opts.frameLength);
-    this.#view = new DataView(this.#frame.buffer);
+    this.#framer = new PacketFramer({
+      type: FrameType.TM,
+      frameLength: opts.frameLength,
+      scid: TEST_SCID,
+      fecf: true,
+    });
   }
 
   start(sink: AcquisitionSink): void {
@@ -132,9 +133,16 @@ class TestSource implements Source {
     return { n, vcid, vcfc };
   }
 
+  /** One frame holding `packet` on `vcid`: the framer counts its VC frames as #nextFrame does. */
+  #frameOf(vcid: number, packet: Uint8Array): Uint8Array {
+    const framed = [...this.#framer.packet(vcid, packet), ...this.#framer.flush(vcid)];
+    return framed[0]!.frame;
+  }
+
   /**
    * Saturation measures distribution, not frame building: the frames of every (vcid, vcfc)
-   * are built once, each with its FECF, and replayed; records still get their own seq and ERT.
+   * are built once, in vcfc order (so the framer's count agrees), and replayed; records still
+   * get their own seq and ERT.
    */
   #replay(sink: AcquisitionSink): void {
     const { vcid, vcfc } = this.#nextFrame();
@@ -145,10 +153,7 @@ class TestSource implements Source {
     }
     let data = frames[vcfc];
     if (data === undefined) {
-      const view = this.#view;
-      writePacketHeader(view, FRAME_HEADER_BYTES, TEST_APID, vcfc, TEST_PACKET_BYTES, true);
-      finishFrame(this.#frame, { scid: TEST_SCID, vcid, mcfc: vcfc, vcfc }, TEST_PACKET_BYTES);
-      data = Uint8Array.from(this.#frame);
+      data = this.#frameOf(vcid, testPacket(vcfc, 0, 0));
       frames[vcfc] = data;
     }
     sink.frame({
@@ -165,15 +170,10 @@ class TestSource implements Source {
   #emit(sink: AcquisitionSink): void {
     const { n, vcid, vcfc } = this.#nextFrame();
     const ert = sink.nowUs();
-    const view = this.#view;
     const ssc = n & 0x3fff;
-    writePacketHeader(view, FRAME_HEADER_BYTES, TEST_APID, ssc, TEST_PACKET_BYTES, true);
-    view.setBigUint64(FRAME_HEADER_BYTES + PACKET_HEADER_BYTES, BigInt(ert));
-    view.setBigUint64(FRAME_HEADER_BYTES + PACKET_HEADER_BYTES + PACKET_TIME_BYTES, BigInt(n));
-    finishFrame(this.#frame, { scid: TEST_SCID, vcid, mcfc: n & 0xff, vcfc }, TEST_PACKET_BYTES);
+    const data = testPacket(ssc, ert, n);
     const common = { ert, station: TEST_STATION, scid: TEST_SCID, vcid };
-    sink.frame({ ...common, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frame });
-    const data = this.#frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + TEST_PACKET_BYTES);
+    sink.frame({ ...common, vcfc, quality: Quality.FRAME_ECF_PRESENT, data: this.#frameOf(vcid, data) });
     sink.packet({ ...common, scet: ert, apid: TEST_APID, ssc, quality: 0, data });
     const param = n % SIM_FIELDS.length;
     const field = SIM_FIELDS[param]!;
@@ -184,4 +184,16 @@ class TestSource implements Source {
     const eng = toEng(field, raw);
     sink.sample({ param, scet: ert, ert, raw, eng, limit: limitOfField(field, eng), quality: 0 });
   }
+}
+
+/** The test packet: secondary header flag, unsegmented, then `timeUs` and `counter` (64 bits each). */
+function testPacket(ssc: number, timeUs: number, counter: number): Uint8Array {
+  const packet = new Uint8Array(TEST_PACKET_BYTES);
+  const view = new DataView(packet.buffer);
+  view.setUint16(0, (1 << 11) | TEST_APID);
+  view.setUint16(2, (0b11 << 14) | ssc);
+  view.setUint16(4, TEST_PACKET_BYTES - PACKET_HEADER_BYTES - 1);
+  view.setBigUint64(PACKET_HEADER_BYTES, BigInt(timeUs));
+  view.setBigUint64(PACKET_HEADER_BYTES + 8, BigInt(counter));
+  return packet;
 }

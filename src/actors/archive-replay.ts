@@ -1,80 +1,92 @@
 // ICD §5 `mode: archive`: the archived records of a time range, in time order, paced at
 // `speed` × real time by their own timestamps, or as fast as the client reads (speed 0);
-// flow-controlled: never skipped, never a disconnect for reading slowly.
-import type { ArchiveQuery, ArchiveReader, ArchiveRow } from '../archive/query.ts';
+// flow-controlled: never skipped, never a disconnect for reading slowly. The query pool reads
+// and encodes the pages; this side only paces them and writes them to the socket.
+import type { ArchiveQuery, PageCursor } from '../archive/query.ts';
+import type { ArchiveQueryChannel, Step } from '../archive/query-client.ts';
+import type { EncodedBody, EncodeOptions } from '../archive/query-protocol.ts';
 import type { Clock } from '../util/clock.ts';
-import type { BackfillTarget } from './backfill.ts';
+import type { SharedData } from './data-body.ts';
 
-/** Rows per archive page: one short query, so a replay never holds the actor for long. */
+/** Rows per archive page (one pool step). */
 const PAGE = 512;
+/** A paced body spans at most this much replay time, so none goes out much before its time. */
+const SLICE_MS = 10;
 /** Longest single wait of a paced replay, so a closed session is noticed soon. */
 const MAX_WAIT_MS = 500;
 
-type ReplayTarget = Omit<BackfillTarget, 'gap' | 'selection'>;
+export interface ReplayTarget {
+  readonly open: boolean;
+  /** Sends one DATA body, `skipped` records lost before it. */
+  sendData(data: SharedData, skipped: number): void;
+  /** Resolves once the client has read what was sent (or at once if little is queued). */
+  writable(): Promise<void>;
+}
+
+export type ReplayCaps = Pick<EncodeOptions, 'maxDataBytes' | 'maxRecordsPerData'>;
 
 function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
+/** A body of a pool reply as the fan-out's SharedData (a view, no copy). */
+export function sharedData(step: Step, b: EncodedBody): SharedData {
+  return {
+    bytes: Buffer.from(step.buffer, b.offset, b.length),
+    crc: b.crc,
+    shift: b.shift,
+    count: b.count,
+    lastSeq: b.lastSeq,
+    firstErt: b.firstErt,
+    lastErt: b.lastErt,
+  };
+}
+
 /** Sends the query's records; resolves with how many were sent, or undefined if the session left. */
 export async function replayArchive(
   clock: Clock,
-  archive: ArchiveReader,
+  channel: ArchiveQueryChannel,
   target: ReplayTarget,
   query: ArchiveQuery,
   speed: number,
+  caps: ReplayCaps,
 ): Promise<number | undefined> {
-  const cursor = archive.open(query, PAGE);
-  const timeOf = (r: ArchiveRow) => (query.timeBy === 'scet' ? r.scet : r.ert);
-  const send = (rows: readonly ArchiveRow[]) =>
-    target.sendRecords(rows.map((r) => ({ payload: r.payload, seq: r.seq, ert: r.ert })));
+  const encode: EncodeOptions = {
+    ...caps,
+    stream: query.stream,
+    timeBy: query.timeBy ?? 'ert',
+    sliceUs: speed > 0 ? SLICE_MS * 1000 * speed : 0,
+  };
+  const ask = (after: PageCursor | null) =>
+    channel.page({ kind: 'page', query, after, maxRows: PAGE, encode });
   let sent = 0;
-  let firstTime: number | undefined;
+  let firstTime = 0;
   const startMs = clock.monoMs();
-  while (!cursor.done) {
-    if (!target.open) {
-      cursor.cancel();
-      return undefined;
-    }
-    const rows = cursor.nextPage();
-    if (speed === 0) {
-      if (rows.length > 0) send(rows);
-      sent += rows.length;
-      await target.writable();
-      // One page per turn: the actor's other sessions go on meanwhile.
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    for (let i = 0; i < rows.length; ) {
-      if (!target.open) {
-        cursor.cancel();
-        return undefined;
-      }
-      // A record without a time (scet 0: the packet had none) is due at once, and does not
+  let page = await ask(null);
+  for (;;) {
+    // The next page is read while this one is sent: one page ahead at most.
+    const following = page.next === null ? undefined : ask(page.next);
+    following?.catch(() => undefined);
+    for (const body of page.bodies) {
+      // A body without a time (scet 0: the packets had none) is due at once and does not
       // start the pacing clock.
-      if (timeOf(rows[i]!) <= 0) {
-        send(rows.slice(i, i + 1));
-        sent++;
-        i++;
-        continue;
+      if (speed > 0 && body.lastTime > 0) {
+        if (firstTime === 0) firstTime = body.firstTime;
+        for (;;) {
+          if (!target.open) return undefined;
+          const horizon = firstTime + (clock.monoMs() - startMs) * 1000 * speed;
+          if (body.lastTime <= horizon) break;
+          const waitMs = (body.lastTime - horizon) / 1000 / speed;
+          await sleep(clock, Math.min(Math.max(waitMs, 1), MAX_WAIT_MS));
+        }
       }
-      firstTime ??= timeOf(rows[i]!);
-      // Every record whose time, replayed at `speed`, has come: sent together.
-      const horizon = firstTime + (clock.monoMs() - startMs) * 1000 * speed;
-      let j = i;
-      while (j < rows.length && timeOf(rows[j]!) <= horizon) j++;
-      if (j > i) {
-        send(rows.slice(i, j));
-        sent += j - i;
-        i = j;
-        await target.writable();
-        continue;
-      }
-      const waitMs = (timeOf(rows[i]!) - horizon) / 1000 / speed;
-      await sleep(clock, Math.min(Math.max(waitMs, 1), MAX_WAIT_MS));
+      if (!target.open) return undefined;
+      target.sendData(sharedData(page, body), 0);
+      sent += body.count;
+      await target.writable();
     }
-    // One page per turn at least, also when everything was already due.
-    await new Promise((r) => setImmediate(r));
+    if (following === undefined) return sent;
+    if (!target.open) return undefined;
+    page = await following;
   }
-  return sent;
 }

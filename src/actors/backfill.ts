@@ -1,29 +1,36 @@
 // ICD §5 `since`: every record after the client's last `seq`, then the live stream, with
 // no gap and no duplicate. Records come from the ring while it still holds them, else
-// from the archive; the client's reading paces the replay (never skipped, never a
-// disconnect for reading slowly); the session joins the fan-out once it is close to the
-// ring head.
-import type { ArchiveFilter, ArchiveReader } from '../archive/query.ts';
+// from the archive (read and encoded in the query pool); the client's reading paces the
+// replay (never skipped, never a disconnect for reading slowly); the session joins the
+// fan-out once it is close to the ring head.
+//
+// seq increases with ring position but need not be contiguous: after a crash the acquisition
+// jumps seq past what may have been sent and not archived (src/server/archive.ts firstSeqs),
+// and a restarted writer may jump too. So a seq is found in the ring by binary search, never
+// by arithmetic on positions, and the archive is walked by rows, never by seq ranges.
+import type { ArchiveFilter } from '../archive/query.ts';
+import type { ArchiveQueryChannel } from '../archive/query-client.ts';
+import type { EncodeOptions } from '../archive/query-protocol.ts';
 import type { RecordMeta } from '../ring/ring.ts';
+import type { ReplayTarget } from './archive-replay.ts';
+import { sharedData } from './archive-replay.ts';
 import type { ActorContext } from './context.ts';
 import type { ValidRequest } from './request.ts';
 import type { Selection } from './selection.ts';
 
 /** Records per replay step (one DATA burst, then the client must read before the next). */
 const PAGE = 512;
-/** Archive rows one step may scan at most: a rarely matching filter must not hold the actor. */
+/** Archive rows one step may scan at most: a rarely matching filter must not hold a pool thread. */
 const SCAN = 16_384;
 /** Join the live fan-out once the replay is this close to the ring head. */
 const JOIN_DISTANCE = 1024;
-/** Read the ring only this far above its oldest slot: the writer must not overtake a page being read. */
+/** Read the ring only this far above the slot the writer overwrites next: it must not overtake a page being read. */
 const RING_MARGIN_FRACTION = 8;
 
-export interface BackfillTarget {
+export interface BackfillTarget extends ReplayTarget {
   readonly selection: Selection;
-  readonly open: boolean;
+  /** Sends ring records (copies) in seq order. */
   sendRecords(records: readonly { payload: Uint8Array; seq: number; ert: number }[]): void;
-  /** Resolves once the client has read what was sent (or at once if little is queued). */
-  writable(): Promise<void>;
   /** Records after `since` that neither the ring nor the archive holds any more. */
   gap(records: number): void;
 }
@@ -37,12 +44,32 @@ export function archiveFilter(req: ValidRequest, parameters: readonly number[] |
   };
 }
 
-/** The seq of ring position 0 (seq is contiguous within a ring), or undefined while it is empty. */
-function ringBase(ctx: ActorContext, ring: number, meta: RecordMeta): number | undefined {
-  const head = ctx.reader.head(ring);
-  if (head === 0) return undefined;
-  // The newest slot is the one the writer will overwrite last.
-  return ctx.reader.readMeta(ring, head - 1, meta) === 0 ? meta.seq - (head - 1) : undefined;
+/**
+ * The first position in [low, head) whose record has seq >= `seq` (head if none), and that seq.
+ * An unreadable (overwritten) position counts as older than every readable one.
+ */
+export function seekRing(
+  ctx: ActorContext,
+  ring: number,
+  low: number,
+  head: number,
+  seq: number,
+  meta: RecordMeta,
+): { pos: number; seq: number } {
+  let lo = low;
+  let hi = head;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ctx.reader.readMeta(ring, mid, meta) !== 0 || meta.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < head && ctx.reader.readMeta(ring, lo, meta) === 0) return { pos: lo, seq: meta.seq };
+  return { pos: head, seq: Number.MAX_SAFE_INTEGER };
+}
+
+/** True when the record just below `pos` is readable and older than `seq`. */
+function justBelow(ctx: ActorContext, ring: number, pos: number, seq: number, meta: RecordMeta): boolean {
+  return ctx.reader.readMeta(ring, pos - 1, meta) === 0 && meta.seq < seq;
 }
 
 /**
@@ -51,64 +78,71 @@ function ringBase(ctx: ActorContext, ring: number, meta: RecordMeta): number | u
  */
 export async function backfill(
   ctx: ActorContext,
-  archive: ArchiveReader | undefined,
+  /** Opens the archive query on first use: a client that was away briefly needs only the ring. */
+  openQuery: () => ArchiveQueryChannel,
   target: BackfillTarget,
   since: number,
   filter: ArchiveFilter,
-  stream: ValidRequest['stream'],
+  encode: EncodeOptions,
 ): Promise<number | undefined> {
   const ring = target.selection.ring;
   const reader = ctx.reader;
   const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
   const scratch = new Uint8Array(reader.slotBytes(ring));
-  const margin = Math.max(1, Math.floor(ctx.config.ring[stream].slots / RING_MARGIN_FRACTION));
+  const slots = ctx.config.ring[encode.stream].slots;
+  const margin = Math.max(1, Math.floor(slots / RING_MARGIN_FRACTION));
   // Joining further back than the margin would hand the fan-out positions the writer may overwrite.
   const joinDistance = Math.min(JOIN_DISTANCE, margin);
+  const gaps = target.selection.everything;
   let next = since + 1;
+  let channel: ArchiveQueryChannel | undefined;
   for (;;) {
     if (!target.open) return undefined;
     const head = reader.head(ring);
-    const base = ringBase(ctx, ring, meta);
-    const pos = base === undefined ? head : next - base;
-    if (base !== undefined && pos >= head - joinDistance) return Math.min(Math.max(pos, 0), head);
-    const records: { payload: Uint8Array; seq: number; ert: number }[] = [];
-    if (base !== undefined && pos >= reader.oldest(ring) + margin) {
-      const end = Math.min(head, pos + PAGE);
-      let p = pos;
-      for (; p < end; p++) {
+    // Positions the writer will not overwrite while a page is read.
+    const low = Math.max(reader.oldest(ring), head - slots + margin);
+    const at = seekRing(ctx, ring, low, head, next, meta);
+    // The ring holds `next` (or the first record after it) when the record just below is in the
+    // ring too, with a smaller seq: nothing lies between them.
+    if (at.pos < head && (at.seq === next || (at.pos > low && justBelow(ctx, ring, at.pos, next, meta)))) {
+      if (at.pos >= head - joinDistance) return at.pos;
+      const records: { payload: Uint8Array; seq: number; ert: number }[] = [];
+      const end = Math.min(head, at.pos + PAGE);
+      for (let p = at.pos; p < end; p++) {
         const n = reader.read(ring, p, meta, scratch, 0);
         if (n < 0) break; // overtaken: the archive takes over on the next step
         if (target.selection.matches(meta))
           records.push({ payload: scratch.slice(0, n), seq: meta.seq, ert: meta.ert });
+        next = meta.seq + 1;
       }
-      next = base + p;
+      if (records.length > 0) target.sendRecords(records);
     } else {
-      const archived = archive?.lastSeq(stream) ?? 0;
-      if (next > archived) {
-        // Neither the archive nor the readable ring has `next`: what lies between is gone.
-        if (base === undefined) return head;
-        const resume = Math.max(next, base + reader.oldest(ring) + margin);
-        // Only an unfiltered session can tell a lost record from one that does not match.
-        if (resume > next && target.selection.everything) target.gap(resume - next);
-        next = resume;
+      // Records from `next` up to the ring's lowest safe one are in the archive, if anywhere.
+      channel ??= openQuery();
+      const step = await channel.since({
+        kind: 'since',
+        afterSeq: next - 1,
+        beforeSeq: at.seq,
+        scanRows: SCAN,
+        maxRows: PAGE,
+        filter,
+        gaps,
+        encode,
+      });
+      if (!target.open) return undefined;
+      for (const body of step.bodies) target.sendData(sharedData(step, body), body.skipped);
+      if (step.through < next) {
+        // Neither the archive nor the ring holds anything from `next` on: join live.
+        if (at.pos === head) return head;
+        // [next, at.seq) is in neither. Records the ring overwrote before the recorder had them
+        // are lost; with nothing overwritten yet, they came before this ring (a restart): a seq
+        // jump or what a crash lost before the commit, never records this server holds.
+        if (gaps && reader.oldest(ring) > 0) target.gap(at.seq - next);
+        next = at.seq;
         continue;
       }
-      const window = Math.min(archived, next - 1 + SCAN);
-      const rows = archive!.page({ stream, afterSeq: next - 1, maxSeq: window, filter }, null, PAGE).rows;
-      for (const r of rows) {
-        // A hole in an unfiltered replay is a record the recorder never got (the ring overran
-        // it): declared, never silent. With a filter, holes are just records that do not match.
-        if (target.selection.everything && r.seq > next) target.gap(r.seq - next);
-        records.push({ payload: r.payload, seq: r.seq, ert: r.ert });
-        next = r.seq + 1;
-      }
-      // A page short of PAGE has scanned its whole window.
-      if (rows.length < PAGE) {
-        if (target.selection.everything && window + 1 > next) target.gap(window + 1 - next);
-        next = window + 1;
-      }
+      next = step.through + 1;
     }
-    if (records.length > 0) target.sendRecords(records);
     await target.writable();
     // One step per turn: a long replay must not hold the actor's other sessions.
     await new Promise((r) => setImmediate(r));

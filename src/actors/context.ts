@@ -3,7 +3,8 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
 import { type QuotaBuffers, Quotas } from '../admission/quota.ts';
-import { ArchiveReader } from '../archive/query.ts';
+import { ArchiveQueries } from '../archive/query-client.ts';
+import type { QueryPoolAddress } from '../archive/query-protocol.ts';
 import { type AgencyAccess, compileAgencies } from '../config/access.ts';
 import { validateConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -31,8 +32,8 @@ export interface ActorInit {
   controlChannel: string;
   /** Clients speak TLS when set. */
   tls?: TlsMaterial;
-  /** The archive file, when the archive is enabled. */
-  archivePath?: string;
+  /** The archive query pool, when the archive is enabled. */
+  archive?: QueryPoolAddress;
   /** Concurrent archive queries per agency (`maxArchiveQueries`). */
   archiveQuotas: QuotaBuffers;
 }
@@ -55,13 +56,12 @@ export interface ActorContext {
   readonly secureContext: SecureContext | undefined;
   readonly archiveEnabled: boolean;
   readonly archiveQuotas: Quotas;
-  /** The actor's read-only connection to the archive (opened on first use), or undefined. */
-  archive(): ArchiveReader | undefined;
+  /** Opens archive queries in the query pool; undefined without an archive. */
+  readonly archive: ArchiveQueries | undefined;
 }
 
 export function createActorContext(init: ActorInit, clock: Clock, logger: Logger): ActorContext {
   const reader = new RingSetReader(init.rings);
-  let archiveReader: ArchiveReader | undefined;
   // workerData is a structured clone: re-validate to get the frozen, null-prototype config back.
   const config = validateConfig(init.config, 'workerData');
   return {
@@ -80,12 +80,8 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     throttle: new AuthThrottle(),
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
-    archiveEnabled: init.archivePath !== undefined,
+    archiveEnabled: init.archive !== undefined,
     archiveQuotas: new Quotas(init.archiveQuotas),
-    archive: () => {
-      if (init.archivePath === undefined) return undefined;
-      archiveReader ??= new ArchiveReader(init.archivePath);
-      return archiveReader;
-    },
+    archive: init.archive === undefined ? undefined : new ArchiveQueries(init.archive),
   };
 }

@@ -262,34 +262,10 @@ export class Session {
     );
     this.#heartbeat.start();
     const sub = this.#sub;
-    if (req.mode === 'archive') {
-      sub
-        .playArchive()
-        .finally(() => {
-          // Only while still current: after a switch the quota belongs to the new request.
-          if (this.#sub === sub) ctx.archiveQuotas.give(this.#slot);
-        })
-        .then(
-          (records) => {
-            if (records === undefined || this.#sub !== sub || !this.open) return;
-            this.#out.send(MessageType.END, { records, reason: 'COMPLETE' });
-          },
-          (err: unknown) => this.#internal(err),
-        );
-      return;
-    }
-    if (req.since === undefined) {
-      sub.sendSnapshot();
-      this.#fanout.add(sub);
-      return;
-    }
-    // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
-    sub.replay(req.since).then(
-      (joined) => {
-        if (joined && this.#sub === sub && this.open) this.#fanout.add(sub);
-      },
-      (err: unknown) => this.#internal(err),
-    );
+    // Only while still current: after a switch the quota belongs to the new request.
+    sub.start(() => {
+      if (this.#sub === sub) ctx.archiveQuotas.give(this.#slot);
+    });
   }
 
   #sendHeartbeat(): void {

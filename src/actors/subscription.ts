@@ -1,7 +1,10 @@
 // A session's realtime subscription: its cursor in the ring, its delivery policy for
 // falling behind (ICD §6), rate decimation, and the value-table snapshot it starts with.
-import { ByeReason } from '../../protocol/constants.ts';
+import { ByeReason, MessageType } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
+import { ArchiveError, ArchiveErrorCode } from '../archive/errors.ts';
+import type { ArchiveQueryChannel } from '../archive/query-client.ts';
+import type { EncodeOptions } from '../archive/query-protocol.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import { replayArchive } from './archive-replay.ts';
@@ -33,6 +36,7 @@ export class Subscription implements Subscriber {
   /** Ring position where the current run of skipping began; -1 when not skipping. */
   #missedFrom = -1;
   #retired = false;
+  #query: ArchiveQueryChannel | undefined;
   /** Set while a replay waits for the client to read. */
   #drainWaiter: (() => void) | undefined;
   #lastSeqSent = 0;
@@ -72,6 +76,8 @@ export class Subscription implements Subscriber {
   /** Ends this subscription's own activity (a switch replaced it, or the session ended). */
   retire(): void {
     this.#retired = true;
+    // Closing the query's port ends its pool task: no page is read for a client that left.
+    this.#query?.close();
     this.#drainWaiter?.();
   }
 
@@ -80,20 +86,72 @@ export class Subscription implements Subscriber {
   }
 
   /**
+   * Starts delivery once the ACK is out (ICD §5): the archive range then END, or the records
+   * after `since` then live, or the value snapshot then live. `release` gives the archive quota
+   * back when a replay ends.
+   */
+  start(release: () => void): void {
+    const fail = (err: unknown) => this.#session.fail(err);
+    if (this.#req.mode === 'archive') {
+      this.#playArchive()
+        .finally(release)
+        .then((records) => {
+          if (records === undefined || !this.#open) return;
+          this.#session.out.send(MessageType.END, { records, reason: 'COMPLETE' });
+        }, fail);
+      return;
+    }
+    if (this.#req.since === undefined) {
+      this.sendSnapshot();
+      this.#fanout.add(this);
+      return;
+    }
+    // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
+    this.#replay(this.#req.since).then((joined) => {
+      if (joined && this.#open) this.#fanout.add(this);
+    }, fail);
+  }
+
+  /** A query in the archive pool, closed with this subscription. */
+  #openQuery(): ArchiveQueryChannel | undefined {
+    this.#query = this.#ctx.archive?.open();
+    return this.#query;
+  }
+
+  /** A query that failed because the session left is not an error. */
+  #unlessLeft(err: unknown): undefined {
+    if (this.#open) throw err;
+    return undefined;
+  }
+
+  #encoding(): EncodeOptions {
+    const { maxDataBytes, maxRecordsPerData } = this.#ctx.config.session;
+    return {
+      stream: this.#req.stream,
+      timeBy: this.#req.timeBy,
+      maxDataBytes,
+      maxRecordsPerData,
+      sliceUs: 0,
+    };
+  }
+
+  /**
    * `since` (ICD §5): replays every record after `since` the server holds, then leaves the
    * subscription positioned to join the fan-out. False if it was retired meanwhile.
    */
-  async replay(since: number): Promise<boolean> {
+  async #replay(since: number): Promise<boolean> {
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
     const filter = archiveFilter(this.#req, parameters);
-    const cursor = await backfill(
-      this.#ctx,
-      this.#ctx.archive(),
-      this.#target(),
-      since,
-      filter,
-      this.#req.stream,
-    );
+    const open = () => {
+      const query = this.#openQuery();
+      // authorize() refuses `since` without an archive.
+      if (query === undefined)
+        throw new ArchiveError(ArchiveErrorCode.ERR_ARCHIVE_OPEN, 'since without an archive');
+      return query;
+    };
+    const cursor = await backfill(this.#ctx, open, this.#target(), since, filter, this.#encoding())
+      .catch((err: unknown) => this.#unlessLeft(err))
+      .finally(() => this.#query?.close());
     if (cursor === undefined || !this.#open) return false;
     this.cursor = cursor;
     return true;
@@ -108,14 +166,14 @@ export class Subscription implements Subscriber {
    * `mode: archive` (ICD §5): the archived records of the request's range; resolves with
    * how many were sent, or undefined if the session left or switched meanwhile.
    */
-  async playArchive(): Promise<number | undefined> {
-    const archive = this.#ctx.archive();
-    if (archive === undefined) return undefined;
+  async #playArchive(): Promise<number | undefined> {
+    const query = this.#openQuery();
+    if (query === undefined) return undefined;
     const parameters = this.selection.everything ? undefined : this.#grant.parameters;
     this.replaying = true;
     const count = await replayArchive(
       this.#ctx.clock,
-      archive,
+      query,
       this.#target(),
       {
         stream: this.#req.stream,
@@ -127,9 +185,13 @@ export class Subscription implements Subscriber {
         filter: archiveFilter(this.#req, parameters),
       },
       this.#req.speed,
-    ).finally(() => {
-      this.replaying = false;
-    });
+      this.#ctx.config.session,
+    )
+      .catch((err: unknown) => this.#unlessLeft(err))
+      .finally(() => {
+        this.replaying = false;
+        query.close();
+      });
     if (count === undefined || !this.#open) return undefined;
     this.ended = true;
     return count;
@@ -144,6 +206,10 @@ export class Subscription implements Subscriber {
         return self.#open;
       },
       sendRecords: (records) => this.sendRecords(records, false),
+      sendData: (data, skipped) => {
+        if (skipped > 0) this.#skip(skipped);
+        this.#send(false, data);
+      },
       writable: () => this.#writable(),
       gap: (n) => this.#skip(n),
     };

@@ -13,6 +13,8 @@ export const ArchiveErrorCode = {
   ERR_BAD_OPTIONS: 'ERR_BAD_OPTIONS',
   /** append() or commit() outside a transaction, begin() inside one. */
   ERR_NO_TRANSACTION: 'ERR_NO_TRANSACTION',
+  /** A request on an archive query that was closed (its client left) or whose pool thread ended. */
+  ERR_QUERY_CLOSED: 'ERR_QUERY_CLOSED',
   /** The recorder thread got a message it does not understand. */
   ERR_WORKER_MESSAGE: 'ERR_WORKER_MESSAGE',
 } as const;

@@ -65,6 +65,7 @@ const COLUMNS = 'seq, ert, scet, key1, key2, quality, payload';
 export class ArchiveReader {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #hasHoles: boolean;
 
   constructor(path: string) {
     try {
@@ -75,13 +76,15 @@ export class ArchiveReader {
       });
     }
     const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version !== SCHEMA_VERSION) {
+    // Version 1 lacks only `holes` (the recorder adds it): still readable, e.g. by `scs export`.
+    if (version !== SCHEMA_VERSION && version !== 1) {
       this.#db.close();
       throw new ArchiveError(
         ArchiveErrorCode.ERR_ARCHIVE_SCHEMA,
         `${path}: schema version ${version}, this server reads ${SCHEMA_VERSION}`,
       );
     }
+    this.#hasHoles = version >= 2;
   }
 
   /** One page of `q`: up to `maxRows` rows after `after` (null: from the start). */
@@ -122,6 +125,29 @@ export class ArchiveReader {
    * realtime `since` request. */
   since(stream: Stream, seq: number, filter?: ArchiveFilter, pageSize = 1000): QueryCursor {
     return this.open({ stream, afterSeq: seq, ...(filter === undefined ? {} : { filter }) }, pageSize);
+  }
+
+  /**
+   * The highest seq among the first `scanRows` archived records of `stream` with
+   * afterSeq < seq < beforeSeq (a rowid range walk), or undefined when there is none: bounds the
+   * rows a filtered `since` page may scan, whatever the seq density (a jump costs one step).
+   */
+  seqWindow(stream: Stream, afterSeq: number, beforeSeq: number, scanRows: number): number | undefined {
+    ringOf(stream);
+    const row = this.#statement(
+      `SELECT max(seq) AS seq FROM (SELECT seq FROM ${stream} WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?)`,
+    ).get(afterSeq, beforeSeq, scanRows) as { seq: number | null } | undefined;
+    return row?.seq ?? undefined;
+  }
+
+  /** Records lost in the seq hole just below `seq` (store.noteHole), undefined when none was noted. */
+  holeLost(stream: Stream, seq: number): number | undefined {
+    if (!this.#hasHoles) return undefined;
+    const row = this.#statement('SELECT lost FROM holes WHERE stream = ? AND seq = ?').get(
+      ringOf(stream),
+      seq,
+    ) as { lost: number } | undefined;
+    return row?.lost;
   }
 
   /** The largest archived seq of `stream` (0 when none). */

@@ -1,9 +1,10 @@
 // The recorder thread: owns the archive's only write connection (node:sqlite is synchronous, so
 // its inserts and checkpoints must not run on a thread that serves sockets) and runs a Recorder.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/logger.ts';
 import { fatalMessage } from '../util/worker-fatal.ts';
+import type { CheckpointWorkerData, FromCheckpointer, ToCheckpointer } from './checkpoint-worker.ts';
 import { ArchiveError, ArchiveErrorCode } from './errors.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from './messages.ts';
 import { Recorder } from './recorder.ts';
@@ -28,7 +29,25 @@ process.on('uncaughtException', die);
 process.on('unhandledRejection', die);
 
 const log = createLogger({ level: data.logLevel ?? 'info', name: 'scs-archive' });
-const store = new ArchiveStore(data.path, data.store);
+const store = new ArchiveStore(data.path, { checkpoints: 'external', ...data.store });
+// WAL checkpoints (file I/O and fsync) run on their own thread, not between commits here.
+const checkpointer = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), {
+  workerData: { path: data.path } satisfies CheckpointWorkerData,
+  name: 'scs-archive-checkpoint',
+});
+checkpointer.on('message', (m: FromCheckpointer) => {
+  if (m.kind === 'failed')
+    log.warn({ code: m.code, message: m.message }, 'archive WAL checkpoint failed: retrying');
+});
+checkpointer.on('error', die);
+
+/** Stops the checkpointer first: the store's close, as the last connection, then checkpoints all. */
+function stopCheckpointer(): Promise<void> {
+  return new Promise((resolve) => {
+    checkpointer.once('exit', () => resolve());
+    checkpointer.postMessage({ kind: 'stop' } satisfies ToCheckpointer);
+  });
+}
 const recorder = new Recorder(
   {
     store,
@@ -50,11 +69,14 @@ port.on('message', (msg: ToRecorder) => {
       post({ kind: 'counters', counters: recorder.counters() });
       return;
     case 'stop':
-      void recorder.stop().then(() => {
-        store.close();
-        post({ kind: 'stopped', counters: recorder.counters() });
-        port.close();
-      }, die);
+      void recorder
+        .stop()
+        .then(stopCheckpointer)
+        .then(() => {
+          store.close();
+          post({ kind: 'stopped', counters: recorder.counters() });
+          port.close();
+        }, die);
       return;
     default:
       die(

@@ -67,6 +67,8 @@ interface Progress {
   lastSeq: number[];
   lost: number[];
   duplicates: number[];
+  /** Positions lost since the last appended record: noted with the next record after a seq hole. */
+  unarchived: number[];
 }
 
 const copy = (p: Progress): Progress => ({
@@ -74,6 +76,7 @@ const copy = (p: Progress): Progress => ({
   lastSeq: [...p.lastSeq],
   lost: [...p.lost],
   duplicates: [...p.duplicates],
+  unarchived: [...p.unarchived],
 });
 
 const byStream = (values: readonly number[]) =>
@@ -132,6 +135,7 @@ export class Recorder {
       lastSeq,
       lost: STREAMS.map(() => 0),
       duplicates: STREAMS.map(() => 0),
+      unarchived: STREAMS.map(() => 0),
     };
     this.#txStart = copy(this.#p);
   }
@@ -237,8 +241,13 @@ export class Recorder {
       // Begun before the position moves: the snapshot a rollback rewinds to includes this record.
       if (!this.#store.inTransaction) this.#begin();
       p.pos[ring] = pos + 1;
+      // A seq hole is lost records, a seq jump (a restart after a crash), or both: the backfill
+      // reports only the lost ones as skipped.
+      if (p.lastSeq[ring]! > 0 && this.#meta.seq !== p.lastSeq[ring]! + 1)
+        this.#store.noteHole(ring, this.#meta.seq, p.unarchived[ring]!);
       this.#store.append(ring, this.#meta, this.#scratch.subarray(0, len));
       p.lastSeq[ring] = this.#meta.seq;
+      p.unarchived[ring] = 0;
       this.#txRecords++;
       this.#txCounts[ring]!++;
       n++;
@@ -253,6 +262,7 @@ export class Recorder {
     const positions = oldest - p.pos[ring]!;
     if (positions <= 0) return false;
     p.lost[ring]! += positions;
+    p.unarchived[ring]! += positions;
     p.pos[ring] = oldest;
     if (!this.#losing[ring]) {
       this.#losing[ring] = true;

@@ -9,7 +9,7 @@ import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import { ArchiveError, ArchiveErrorCode, isSqliteFull } from './errors.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const PAGE_BYTES = 8192;
 
 /** Streams whose records carry a spacecraft time (frames have none; an event has only `time`, its ERT). */
@@ -20,11 +20,23 @@ export const HAS_SCET: Readonly<Record<Stream, boolean>> = {
   events: false,
 };
 
-/** Rows per multi-row INSERT: one native call per 64 records instead of one per record. */
-const ROWS = 64;
+/** Where seq is not contiguous, the records known lost there (`lost`): the recorder fell a ring
+ * behind. The rest of a hole is a seq jump (a restart after a crash), which loses no record. */
+const HOLES_SQL =
+  'CREATE TABLE holes (stream INTEGER NOT NULL, seq INTEGER NOT NULL, lost INTEGER NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID;';
+
+/** With external checkpoints, the WAL size (pages, 256 MiB) at which the writer checkpoints itself. */
+const WAL_VALVE_PAGES = (256 * 1024 * 1024) / PAGE_BYTES;
+
+/** Rows per multi-row INSERT: one native call per 256 records instead of one per record
+ * (≈ 15 % less CPU per record than 64 rows; docs/PERFORMANCE.md). */
+const ROWS = 256;
 const COLUMNS = 7;
 
 export interface ArchiveStoreOptions {
+  /** 'external': checkpoint-worker.ts checkpoints the WAL from its own thread, so commits do not
+   * wait for the database file's I/O; this connection does only past 256 MiB of WAL. Default 'auto'. */
+  checkpoints?: 'auto' | 'external';
   /** A hard ceiling on the file size (rounded down to whole pages): writes beyond fail with
    * ERR_ARCHIVE_FULL exactly as on a full disk. Absent: no ceiling but the disk. */
   maxFileBytes?: number;
@@ -71,6 +83,8 @@ export class ArchiveStore {
   readonly #deleteUpTo: StatementSync[];
   readonly #deleteAged: StatementSync[];
   readonly #state: StatementSync;
+  readonly #hole: StatementSync;
+  readonly #dropHoles: StatementSync;
   readonly #raiseState: StatementSync;
 
   constructor(path: string, opts: ArchiveStoreOptions = {}) {
@@ -78,6 +92,8 @@ export class ArchiveStore {
     this.#db = new DatabaseSync(path);
     try {
       this.#init();
+      // Only as a safety valve, should the checkpointer fall far behind: the WAL stays bounded.
+      if (opts.checkpoints === 'external') this.#db.exec(`PRAGMA wal_autocheckpoint = ${WAL_VALVE_PAGES}`);
     } catch (err) {
       this.#db.close();
       throw err;
@@ -104,6 +120,8 @@ export class ArchiveStore {
       db.prepare(`DELETE FROM ${s} WHERE seq IN (SELECT seq FROM ${s} WHERE ert < ? ORDER BY ert LIMIT ?)`),
     );
     this.#state = db.prepare('SELECT high_seq AS v FROM stream_state WHERE stream = ?');
+    this.#hole = db.prepare('INSERT OR REPLACE INTO holes (stream, seq, lost) VALUES (?, ?, ?)');
+    this.#dropHoles = db.prepare('DELETE FROM holes WHERE stream = ? AND seq <= ?');
     this.#raiseState = db.prepare(
       `INSERT INTO stream_state (stream, high_seq) VALUES (?, ?)
        ON CONFLICT (stream) DO UPDATE SET high_seq = max(high_seq, excluded.high_seq)`,
@@ -126,6 +144,10 @@ export class ArchiveStore {
       PRAGMA busy_timeout = 5000;`);
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version === SCHEMA_VERSION) return;
+    if (version === 1) {
+      db.exec(`BEGIN IMMEDIATE; ${HOLES_SQL} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+      return;
+    }
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
       n: number;
     };
@@ -140,6 +162,7 @@ export class ArchiveStore {
       for (const s of STREAMS) db.exec(createSql(s));
       // The highest seq ever deleted per stream, so seq still continues after retention emptied a table.
       db.exec('CREATE TABLE stream_state (stream TEXT PRIMARY KEY, high_seq INTEGER NOT NULL) WITHOUT ROWID');
+      db.exec(HOLES_SQL);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec('COMMIT');
     } catch (err) {
@@ -161,15 +184,19 @@ export class ArchiveStore {
     return Object.fromEntries(STREAMS.map((s) => [s, this.lastSeq(s)])) as Record<Stream, number>;
   }
 
+  /** Mirrors the connection's state without a native call per record (the recorder asks per record). */
+  #tx = false;
+
   get inTransaction(): boolean {
-    return this.#db.isTransaction;
+    return this.#tx;
   }
 
   begin(): void {
-    if (this.#db.isTransaction) {
+    if (this.#tx) {
       throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'begin() inside a transaction');
     }
     this.#db.exec('BEGIN IMMEDIATE');
+    this.#tx = true;
   }
 
   /**
@@ -177,7 +204,7 @@ export class ArchiveStore {
    * Throws ERR_ARCHIVE_FULL when the disk is full: the transaction is then rolled back.
    */
   append(ring: number, meta: RecordMeta, payload: Uint8Array): void {
-    if (!this.#db.isTransaction) {
+    if (!this.#tx) {
       throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'append() outside a transaction');
     }
     const st = this.#staging[ring];
@@ -199,20 +226,28 @@ export class ArchiveStore {
     st.rows = 0;
   }
 
+  /** Notes, in the open transaction, that the record `seq` of `ring` follows a hole in seq holding
+   * `lost` records that were never archived (the rest of the hole is a seq jump). */
+  noteHole(ring: number, seq: number, lost: number): void {
+    this.#guard(() => this.#hole.run(ring, seq, lost));
+  }
+
   /** Writes the staged rows and commits. Throws ERR_ARCHIVE_FULL (rolled back) on a full disk. */
   commit(): void {
-    if (!this.#db.isTransaction) {
+    if (!this.#tx) {
       throw new ArchiveError(ArchiveErrorCode.ERR_NO_TRANSACTION, 'commit() outside a transaction');
     }
     this.#guard(() => {
       for (const st of this.#staging) this.#flush(st);
       this.#db.exec('COMMIT');
     });
+    this.#tx = false;
   }
 
   /** Drops the open transaction and every staged row (a no-op outside a transaction). */
   rollback(): void {
     for (const st of this.#staging) st.rows = 0;
+    this.#tx = false;
     if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
   }
 
@@ -263,8 +298,12 @@ export class ArchiveStore {
     try {
       const v = (high.get(...args) as { v: number | null }).v;
       const deleted = v === null ? 0 : Number(run(v).changes);
-      if (v !== null) this.#raiseState.run(STREAMS[ring]!, v);
+      if (v !== null) {
+        this.#raiseState.run(STREAMS[ring]!, v);
+        this.#dropHoles.run(ring, v);
+      }
       this.#db.exec('COMMIT');
+      this.#tx = false;
       return deleted;
     } catch (err) {
       this.rollback();

@@ -21,6 +21,8 @@ export const CcsdsErrorCode = {
   ERR_PACKET_CAP: 'ERR_PACKET_CAP',
   /** A CCSDS Unsegmented Time Code format (P-field, octet counts, epoch) is invalid. */
   ERR_TIME_FORMAT: 'ERR_TIME_FORMAT',
+  /** A per-APID swap correction is not one of the known kinds. */
+  ERR_SWAP: 'ERR_SWAP',
   /** An APID is outside 0 to 2047. */
   ERR_APID: 'ERR_APID',
 } as const;

@@ -22,8 +22,9 @@ import {
 } from './packets.ts';
 import { derandomize } from './randomizer.ts';
 import { type RsBasis, RsCodeBlock } from './reed-solomon.ts';
+import { checkSwap, type PacketSwap, swapPacket } from './swap.ts';
 import { FrameSync, type SyncCounters, type SyncedBlock, type SyncState } from './sync.ts';
-import { type CucConfig, CucDecoder } from './time.ts';
+import { createTimeDecoder, type TimeCodeConfig, type TimeDecoder } from './time.ts';
 import { type VcStats, VirtualChannels } from './vc.ts';
 
 export interface DownlinkConfig {
@@ -42,8 +43,10 @@ export interface DownlinkConfig {
   checkVcContinuity?: boolean;
   /** Packets longer than this are skipped (default: the CCSDS maximum, 65542). */
   maxPacketBytes?: number;
-  /** Spacecraft time of packets per APID (CUC in the secondary header); scet 0 for the others. */
-  time?: ReadonlyMap<number, CucConfig>;
+  /** Spacecraft time of packets per APID (CUC or a counter in the secondary header); scet 0 for the others. */
+  time?: ReadonlyMap<number, TimeCodeConfig>;
+  /** Swap correction per APID, applied before the time is read. */
+  swap?: ReadonlyMap<number, PacketSwap>;
 }
 
 export interface DownlinkOutput {
@@ -101,7 +104,8 @@ export class DownlinkPipeline {
   readonly #randomized: boolean;
   readonly #vcs: VirtualChannels;
   readonly #extractors: (PacketExtractor | undefined)[];
-  readonly #time: Map<number, CucDecoder>;
+  readonly #time: Map<number, TimeDecoder>;
+  readonly #swap: (PacketSwap | undefined)[];
   readonly #h = newFrameHeader();
   readonly #blockLength: number;
   #ert = 0;
@@ -131,11 +135,15 @@ export class DownlinkPipeline {
       );
     }
     this.#time = new Map();
-    for (const [apid, cuc] of config.time ?? []) {
-      if (!Number.isInteger(apid) || apid < 0 || apid > 0x7ff) {
-        throw new CcsdsError(CcsdsErrorCode.ERR_APID, `APID ${apid} is outside 0..2047`);
-      }
-      this.#time.set(apid, new CucDecoder(cuc));
+    for (const [apid, code] of config.time ?? []) {
+      checkApid(apid);
+      this.#time.set(apid, createTimeDecoder(code));
+    }
+    this.#swap = [];
+    for (const [apid, swap] of config.swap ?? []) {
+      checkApid(apid);
+      checkSwap(apid, swap);
+      this.#swap[apid] = swap;
     }
   }
 
@@ -162,6 +170,21 @@ export class DownlinkPipeline {
   flush(): void {
     this.#sync.reset();
     for (const x of this.#extractors) x?.gap();
+  }
+
+  /** The synchroniser's state, without building the whole stats object. */
+  get syncState(): SyncState {
+    return this.#sync.state;
+  }
+
+  /** The synchroniser's counters (live, not a copy). */
+  get syncCounters(): Readonly<SyncCounters> {
+    return this.#sync.counters;
+  }
+
+  /** Bytes of one code block: the frame, plus the Reed-Solomon check symbols when coded. */
+  get blockLength(): number {
+    return this.#blockLength;
   }
 
   stats(): DownlinkStats {
@@ -277,16 +300,39 @@ export class DownlinkPipeline {
 
   #packet(p: ExtractedPacket): void {
     const time = this.#time.get(p.apid);
+    const swap = this.#swap[p.apid];
+    let data = p.data;
+    if (swap !== undefined) {
+      // Never in place: the packet may be a view of the caller's chunk.
+      data = data.slice();
+      swapPacket(data, swap);
+    }
     this.#out.packet({
       ert: p.ert,
-      scet: time ? time.decode(p.data) : 0,
+      scet: time ? scetOf(time.decode(data)) : 0,
       station: this.station,
       scid: p.scid,
       vcid: p.vcid,
       apid: p.apid,
       ssc: p.ssc,
       quality: p.quality,
-      data: p.data,
+      data,
     });
+  }
+}
+
+/**
+ * ICD §6 `scet` is whole µs since 1970, 0 for none: a time before 1970 (a spacecraft clock counting
+ * from its 1958 epoch since boot) or beyond 2^53 µs (a damaged count) is none, never a negative or
+ * inexact number the records cannot carry.
+ */
+function scetOf(us: number): number {
+  const t = Math.round(us);
+  return t >= 0 && t <= Number.MAX_SAFE_INTEGER ? t : 0;
+}
+
+function checkApid(apid: number): void {
+  if (!Number.isInteger(apid) || apid < 0 || apid > 0x7ff) {
+    throw new CcsdsError(CcsdsErrorCode.ERR_APID, `APID ${apid} is outside 0..2047`);
   }
 }

@@ -102,3 +102,55 @@ export function decodeCuc(bytes: Uint8Array, offset: number, format: CucFormat, 
   for (; i < end; i++, scale /= 256) fraction += bytes[i]! * scale;
   return epochUs + seconds * 1e6 + Math.round(fraction * 1e6);
 }
+
+/**
+ * A plain binary count of time units (not CUC), as some flight software writes: `octets`
+ * big-endian octets counting `unitUs` µs from `epochUs`. The demo spacecraft writes 8 octets of µs
+ * since 1970.
+ */
+export interface CounterTimeConfig {
+  counter: { octets: number; unitUs: number };
+  epochUs: number;
+  /** Where the count starts in the packet. Default 6. */
+  offset?: number;
+}
+
+export type TimeCodeConfig = CucConfig | CounterTimeConfig;
+
+export interface TimeDecoder {
+  /** The packet's time in µs since 1970, or 0 when the packet is too short. */
+  decode(packet: Uint8Array): number;
+}
+
+class CounterDecoder implements TimeDecoder {
+  readonly #octets: number;
+  readonly #unitUs: number;
+  readonly #epochUs: number;
+  readonly #offset: number;
+
+  constructor(config: CounterTimeConfig) {
+    const { octets, unitUs } = config.counter;
+    this.#offset = config.offset ?? 6;
+    if (!Number.isInteger(octets) || octets < 1 || octets > 8 || !(unitUs > 0) || !Number.isFinite(unitUs)) {
+      throw new CcsdsError(CcsdsErrorCode.ERR_TIME_FORMAT, `time counter of ${octets} octets × ${unitUs} µs`);
+    }
+    if (!Number.isInteger(this.#offset) || this.#offset < 0 || !Number.isFinite(config.epochUs)) {
+      throw new CcsdsError(CcsdsErrorCode.ERR_TIME_FORMAT, 'time counter offset or epoch is invalid');
+    }
+    this.#octets = octets;
+    this.#unitUs = unitUs;
+    this.#epochUs = config.epochUs;
+  }
+
+  decode(packet: Uint8Array): number {
+    const end = this.#offset + this.#octets;
+    if (end > packet.length) return 0;
+    let count = 0;
+    for (let i = this.#offset; i < end; i++) count = count * 256 + packet[i]!;
+    return this.#epochUs + count * this.#unitUs;
+  }
+}
+
+export function createTimeDecoder(config: TimeCodeConfig): TimeDecoder {
+  return 'counter' in config ? new CounterDecoder(config) : new CucDecoder(config);
+}

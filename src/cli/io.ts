@@ -40,6 +40,19 @@ export function usage(message: string): CliError {
   return new CliError(CliErrorCode.USAGE, message);
 }
 
+/**
+ * The reader of our stdout went away (`scs export … | head`): EPIPE, possibly wrapped as the
+ * cause of an output error. Like standard Unix tools, that ends the command quietly, exit 0.
+ */
+export function isBrokenPipe(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    if ((e as { code?: unknown }).code === 'EPIPE') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** parseArgs throws TypeErrors coded ERR_PARSE_ARGS_*: those are usage errors too. */
 export function isUsageError(err: unknown): boolean {
   if (err instanceof CliError) return err.code === CliErrorCode.USAGE;

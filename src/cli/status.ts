@@ -10,7 +10,8 @@ import { parsePrometheus, type Sample } from './prometheus.ts';
 export const help = `Usage: scs status [--host H] [--port N] [--timeout MS] [--json]
 
 Reads the server's ops endpoint (GET /metrics and /healthz) and prints its health,
-sessions per agency, ACK and NAK counts, records and bytes sent, skipped records,
+its downlink links (state, sync lock, frames, bad frames, packets, bytes, per-VC frame
+rates), sessions per agency, ACK and NAK counts, records and bytes sent, skipped records,
 ring heads and actor lag.
 
   --host H        ops HTTP host (default 127.0.0.1)
@@ -30,9 +31,32 @@ export interface AgencyStatus {
   slowConsumerCloses: number;
 }
 
+export interface VcStatus {
+  frames: number;
+  badFrames: number;
+  /** Frames per second over the last second or more. */
+  frameRate: number;
+}
+
+export interface LinkStatus {
+  link: string;
+  station: string;
+  up: boolean;
+  syncLocked: boolean;
+  bytes: number;
+  frames: number;
+  badFrames: number;
+  packets: number;
+  downs: number;
+  /** By VC id, only the VCs that have carried frames. */
+  vcs: Record<string, VcStatus>;
+}
+
 export interface ServerStatus {
   endpoint: string;
   health: { ok: boolean; detail: Record<string, unknown> } | undefined;
+  /** Downlink links in the order of their first series; empty when none is configured. */
+  links: LinkStatus[];
   agencies: Record<string, AgencyStatus>;
   naks: Record<string, number>;
   streams: Record<string, { ringHead: number; actorLag: number }>;
@@ -47,6 +71,65 @@ const AGENCY_METRICS: readonly [string, keyof AgencyStatus][] = [
   ['scs_skipped_records_total', 'skipped'],
   ['scs_slow_consumer_closes_total', 'slowConsumerCloses'],
 ];
+
+const LINK_METRICS: Readonly<Record<string, 'up' | 'syncLocked' | keyof LinkCounts>> = {
+  scs_link_up: 'up',
+  scs_link_sync_locked: 'syncLocked',
+  scs_link_bytes_total: 'bytes',
+  scs_link_frames_total: 'frames',
+  scs_link_bad_frames_total: 'badFrames',
+  scs_link_packets_total: 'packets',
+  scs_link_downs_total: 'downs',
+};
+type LinkCounts = Pick<LinkStatus, 'bytes' | 'frames' | 'badFrames' | 'packets' | 'downs'>;
+
+const VC_METRICS: Readonly<Record<string, keyof VcStatus>> = {
+  scs_vc_frames_total: 'frames',
+  scs_vc_bad_frames_total: 'badFrames',
+  scs_vc_frame_rate: 'frameRate',
+};
+
+/** The scs_link_* and scs_vc_* series, by their `link` label. */
+function summarizeLinks(samples: Sample[]): LinkStatus[] {
+  const links = new Map<string, LinkStatus>();
+  const linkOf = (labels: Record<string, string>): LinkStatus | undefined => {
+    const id = labels.link;
+    if (id === undefined) return undefined;
+    let l = links.get(id);
+    if (l === undefined) {
+      l = {
+        link: id,
+        station: labels.station ?? '',
+        up: false,
+        syncLocked: false,
+        bytes: 0,
+        frames: 0,
+        badFrames: 0,
+        packets: 0,
+        downs: 0,
+        vcs: {},
+      };
+      links.set(id, l);
+    }
+    return l;
+  };
+  for (const { name, labels, value } of samples) {
+    const field = LINK_METRICS[name];
+    const vcField = VC_METRICS[name];
+    if (field !== undefined) {
+      const l = linkOf(labels);
+      if (l === undefined) continue;
+      if (field === 'up' || field === 'syncLocked') l[field] = value === 1;
+      else l[field] = value;
+    } else if (vcField !== undefined && labels.vcid !== undefined) {
+      const l = linkOf(labels);
+      if (l === undefined) continue;
+      l.vcs[labels.vcid] ??= { frames: 0, badFrames: 0, frameRate: 0 };
+      l.vcs[labels.vcid]![vcField] = value;
+    }
+  }
+  return [...links.values()];
+}
 
 export function summarize(endpoint: string, samples: Sample[], health: ServerStatus['health']): ServerStatus {
   const agencies: Record<string, AgencyStatus> = {};
@@ -89,7 +172,7 @@ export function summarize(endpoint: string, samples: Sample[], health: ServerSta
       `${endpoint}/metrics has no SCS metrics (is it an SCS ops port?)`,
     );
   }
-  return { endpoint, health, agencies, naks, streams, connections };
+  return { endpoint, health, links: summarizeLinks(samples), agencies, naks, streams, connections };
 }
 
 function bytes(n: number): string {
@@ -102,11 +185,11 @@ function bytes(n: number): string {
   return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
 
-function table(head: string[], rows: string[][]): string {
+/** The first `names` columns left-aligned (names), the others right-aligned (numbers). */
+function table(head: string[], rows: string[][], names = 1): string {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  // First column left-aligned (names), the others right-aligned (numbers).
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+    cells.map((cell, c) => (c < names ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -133,8 +216,31 @@ export function render(s: ServerStatus): string {
     String(st.ringHead),
     String(st.actorLag),
   ]);
+  const links =
+    s.links.length === 0
+      ? 'links: none configured'
+      : table(
+          ['link', 'station', 'state', 'sync', 'frames', 'bad', 'packets', 'bytes', 'downs', 'VC frames/s'],
+          s.links.map((l) => [
+            l.link,
+            l.station,
+            l.up ? 'up' : 'DOWN',
+            l.syncLocked ? 'locked' : 'search',
+            String(l.frames),
+            String(l.badFrames),
+            String(l.packets),
+            bytes(l.bytes),
+            String(l.downs),
+            Object.entries(l.vcs)
+              .map(([vc, v]) => `${vc}:${Number(v.frameRate.toFixed(1))}`)
+              .join(' ') || '-',
+          ]),
+          4,
+        );
   const lines = [
     `server ${s.endpoint}  ${healthText}`,
+    '',
+    links,
     '',
     table(['agency', 'sessions', 'acks', 'records', 'bytes', 'skipped', 'slow-closes'], agencies),
     '',

@@ -156,9 +156,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (!a.quiet) errorLine(io, 'tail', text);
   };
   session.on('connect', (c) => notice(`connected to ${c.server.host}:${c.server.port} as ${c.clientId}`));
+  // Once we end the session ourselves, its going 'lost' is no news.
+  let ending = false;
   session.on('freshness', (state, previous) => {
     // lost → stale is a new connection, already told by 'connected'.
-    if (!(previous === 'lost' && state === 'stale')) notice(state);
+    if (!ending && !(previous === 'lost' && state === 'stale')) notice(state);
   });
   session.on('reconnecting', (r) => notice(`reconnecting in ${r.delayMs} ms (round ${r.round})`));
   session.on('gap', (g) => {
@@ -171,9 +173,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let readerGone = false;
   io.stdout.on?.('error', () => {
     readerGone = true;
+    ending = true;
     void session.close();
   });
-  const onAbort = () => void session.close();
+  const onAbort = () => {
+    ending = true;
+    void session.close();
+  };
   io.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (io.signal?.aborted) return ExitCode.OK;
@@ -187,6 +193,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     errorLine(io, 'tail', (err as Error).message);
     return exitCodeOf(err);
   } finally {
+    ending = true;
     io.signal?.removeEventListener('abort', onAbort);
     await session.close();
   }

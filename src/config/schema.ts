@@ -1,5 +1,15 @@
 import type { SchemaObject } from 'ajv';
 import { MAX_SERVER_BODY, STREAMS, type Stream } from '../../protocol/constants.ts';
+import type { ImpairmentsConfig } from '../acquisition/impairments.ts';
+import {
+  badFrameFileSchema,
+  contactFilesSchema,
+  type DownlinkLinkConfig,
+  downlinkLinkSchema,
+} from '../acquisition/link-config.ts';
+import type { BadFrameFileSettings, LinkFilesConfig } from '../acquisition/link-files.ts';
+import type { StandingOrderConfig } from '../export/order.ts';
+import { standingOrderSchema } from '../export/order-schema.ts';
 
 // The server configuration: its JSON schema (defaults live here) and, written by hand to match,
 // its TypeScript type. config/README.md documents every field; keep the three in step.
@@ -53,7 +63,12 @@ export interface AgencyConfig {
   readonly parameters: readonly string[];
   readonly allowFrom: readonly string[];
   readonly maxArchiveQueries: number;
+  /** `operator`: may use the ops endpoint's mission-database control (src/server/ops-mdb.ts). */
+  readonly roles?: readonly AgencyRole[];
 }
+
+export const AGENCY_ROLES = ['operator'] as const;
+export type AgencyRole = (typeof AGENCY_ROLES)[number];
 
 export interface SimulatorConfig {
   readonly enabled: boolean;
@@ -63,6 +78,18 @@ export interface SimulatorConfig {
   readonly frameLength: number;
   readonly seed: number;
   readonly dataBreaks: { readonly everySec: number; readonly durationSec: number };
+  readonly randomized: boolean;
+  /** interleave 0: no Reed-Solomon. */
+  readonly reedSolomon: { readonly interleave: number };
+  readonly impairments: ImpairmentsConfig;
+  /** As a link's, but absent (no file) unless configured; files go under `server.stateDir`. */
+  readonly badFrameFile?: BadFrameFileSettings;
+  readonly contactFiles?: LinkFilesConfig['contactFiles'];
+}
+
+export interface MdbConfig {
+  /** The mission database (native JSON or XTCE); the built-in demo mission when absent. */
+  readonly file?: string;
 }
 
 export interface Config {
@@ -71,8 +98,30 @@ export interface Config {
   readonly ring: { readonly [S in Stream]: RingConfig };
   readonly agencies: Readonly<Record<string, AgencyConfig>>;
   readonly simulator: SimulatorConfig;
+  readonly mdb: MdbConfig;
+  /** Downlink links; when any is configured they, not the simulator, feed acquisition. */
+  readonly links: readonly DownlinkLinkConfig[];
   readonly archive: ArchiveConfig;
+  readonly display: DisplayConfig;
+  /** Periodic exports pushed to a directory or a TCP/HTTP endpoint (src/export/standing.ts). */
+  readonly standingOrders: readonly StandingOrderConfig[];
   readonly log: { readonly level: LogLevel };
+}
+
+/** The Open MCT display on the ops HTTP port (src/web). */
+export interface DisplayConfig {
+  readonly enabled: boolean;
+  /** Name of the root object of the mission's parameters. */
+  readonly mission: string;
+  /** When set, no login: every visitor has this agency's rights and counts against its cap. */
+  readonly anonymousAgency?: string;
+  readonly sessionTtlSec: number;
+  /** Open display WebSockets at most (extra admission slots beyond server.maxSockets). */
+  readonly maxSessions: number;
+  readonly batchMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxHistoryRows: number;
+  readonly secureCookie: boolean;
 }
 
 export interface ArchiveConfig {
@@ -141,6 +190,7 @@ const agency: SchemaObject = {
       default: ['0.0.0.0/0', '::/0'],
     },
     maxArchiveQueries: int(0, 1000, 2),
+    roles: { type: 'array', uniqueItems: true, items: { enum: [...AGENCY_ROLES] } },
   },
 };
 
@@ -204,7 +254,23 @@ export const configSchema: SchemaObject = {
         everySec: int(0, 86_400, 300),
         durationSec: int(1, 86_400, 10),
       }),
+      randomized: { type: 'boolean', default: true },
+      reedSolomon: section({ interleave: int(0, 5, 5) }),
+      impairments: section({
+        bitErrorRate: { type: 'number', minimum: 0, maximum: 0.5, default: 1e-5 },
+        frameDropRate: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0 },
+        polarityInversion: section({
+          everyFrames: int(0, 2 ** 31, 0),
+          frames: int(0, 2 ** 31, 0),
+        }),
+      }),
+      badFrameFile: badFrameFileSchema(false),
+      contactFiles: contactFilesSchema,
     }),
+    mdb: section({
+      file: { type: 'string', minLength: 1, maxLength: 4096 },
+    }),
+    links: { type: 'array', items: downlinkLinkSchema, default: [] },
     archive: section({
       enabled: { type: 'boolean', default: true },
       file: text('archive.sqlite', 4096),
@@ -212,6 +278,18 @@ export const configSchema: SchemaObject = {
       maxAgeDays: int(0, 36_500, 30),
       maxBytes: int(0, 2 ** 50, 2 * 1024 ** 3),
     }),
+    display: section({
+      enabled: { type: 'boolean', default: true },
+      mission: text('SCS', 64),
+      anonymousAgency: { type: 'string', pattern: AGENCY_ID_PATTERN },
+      sessionTtlSec: int(60, 7 * 86_400, 43_200),
+      maxSessions: int(1, 10_000, 64),
+      batchMs: int(10, 10_000, 100),
+      maxBufferedBytes: int(16_384, 2 ** 30, 1024 * 1024),
+      maxHistoryRows: int(1, 1_000_000, 20_000),
+      secureCookie: { type: 'boolean', default: false },
+    }),
+    standingOrders: { type: 'array', items: standingOrderSchema, default: [] },
     log: section({
       level: { type: 'string', enum: [...LOG_LEVELS], default: 'info' },
     }),

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { orderProblems } from '../export/order.ts';
 import { parseCidr } from './cidr.ts';
 import { ConfigError, ConfigErrorCode, type ConfigIssue } from './errors.ts';
 import { type Config, configSchema } from './schema.ts';
@@ -126,6 +127,16 @@ function crossCheck(c: Config): ConfigIssue[] {
       rule: 'fieldExclusiveMaximum',
       message: `must be < /simulator/dataBreaks/everySec (${breaks.everySec})`,
     });
+  }
+  if (c.standingOrders.length > 0 && !c.archive.enabled) {
+    issues.push({
+      path: '/archive/enabled',
+      rule: 'standingOrders',
+      message: 'must be true: standing orders export the archive',
+    });
+  }
+  for (const { index, message } of orderProblems(c.standingOrders)) {
+    issues.push({ path: `/standingOrders/${index}`, rule: 'standingOrder', message });
   }
   return issues;
 }

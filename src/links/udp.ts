@@ -86,11 +86,13 @@ export class UdpLink implements Link {
       }
       this.#lastMs = this.#clock.monoMs();
       this.#core.stats.peer = `${rinfo.address}:${rinfo.port}`;
-      this.#core.data(msg, this.#clock.nowUs());
+      // Up before the datagram that brings it: the sink opens its contact (and clients their
+      // pass) with the first frame, not after it.
       if (!this.#core.stats.up) {
         this.#core.setUp(true, `datagrams from ${this.#core.stats.peer}`);
         this.#armSilence(this.#cfg.silenceMs);
       }
+      this.#core.data(msg, this.#clock.nowUs());
     });
     socket.on('error', (err) => {
       if (this.#socket !== socket) return;

@@ -1,7 +1,7 @@
 export const MdbErrorCode = {
   /** The mission database file cannot be read. */
   ERR_MDB_NOT_FOUND: 'ERR_MDB_NOT_FOUND',
-  /** The file is not valid JSON. */
+  /** The file is not valid JSON (or, for .xml, not well-formed XML). */
   ERR_MDB_PARSE: 'ERR_MDB_PARSE',
   /** The document breaks the schema or a rule between its parts; `issues` lists every problem. */
   ERR_MDB_INVALID: 'ERR_MDB_INVALID',
@@ -11,6 +11,15 @@ export const MdbErrorCode = {
   ERR_MDB_UNKNOWN_PARAMETER: 'ERR_MDB_UNKNOWN_PARAMETER',
   /** A run-time call names a limit list the database does not define. */
   ERR_MDB_UNKNOWN_LIST: 'ERR_MDB_UNKNOWN_LIST',
+  /** An XTCE file uses a construct outside the supported subset; `issues` names each element. */
+  ERR_MDB_XTCE_UNSUPPORTED: 'ERR_MDB_XTCE_UNSUPPORTED',
+  /**
+   * A reload or override would change the parameter list (names, order, units, types, states),
+   * which the main thread, the actors and the value table hold: it takes a restart.
+   */
+  ERR_MDB_RESTART_REQUIRED: 'ERR_MDB_RESTART_REQUIRED',
+  /** A control request that breaks its schema; `issues` lists every problem. */
+  ERR_MDB_CONTROL_INVALID: 'ERR_MDB_CONTROL_INVALID',
 } as const;
 export type MdbErrorCode = (typeof MdbErrorCode)[keyof typeof MdbErrorCode];
 

@@ -19,6 +19,9 @@ export interface CompiledExpression {
   readonly evaluate: (values: readonly unknown[]) => Value;
 }
 
+/** Deepest nesting of an expression (each parenthesis counts about two). */
+export const MAX_NESTING = 128;
+
 type Fn = (values: readonly unknown[]) => Value;
 type NumFn = (values: readonly unknown[]) => number;
 
@@ -165,12 +168,27 @@ export function compileExpression(
     if (!isOp(text)) throw new ExpressionError(peek().pos, `expected '${text}', found ${describe(peek())}`);
     k++;
   };
+  // Every nesting (parenthesis, call argument, unary operator, `**`, `?:`) recurses here at load
+  // and in the compiled closures at every evaluation: bounded, so a deep expression is a load
+  // error with its position, never a stack overflow on the acquisition thread.
+  let depth = 0;
+  const nest = <T>(at: Token, parse: () => T): T => {
+    if (++depth > MAX_NESTING) {
+      throw new ExpressionError(at.pos, `nested more than ${MAX_NESTING} levels deep`);
+    }
+    try {
+      return parse();
+    } finally {
+      depth--;
+    }
+  };
   const need = (node: Node, type: ValueType, at: Token, what: string): void => {
     if (node.type !== type)
       throw new ExpressionError(at.pos, `${what} needs ${type} operands, not ${node.type}`);
   };
 
-  const conditional = (): Node => {
+  const conditional = (): Node => nest(peek(), conditionalAt);
+  const conditionalAt = (): Node => {
     const cond = or();
     if (!isOp('?')) return cond;
     const at = peek();
@@ -264,7 +282,8 @@ export function compileExpression(
     }
     return left;
   };
-  const prefix = (): Node => {
+  const prefix = (): Node => nest(peek(), prefixAt);
+  const prefixAt = (): Node => {
     const at = peek();
     if (isOp('-') || isOp('+')) {
       k++;

@@ -150,14 +150,28 @@ export class LimitChecker {
     return index !== undefined && this.#active[index] === 1;
   }
 
+  /**
+   * Takes over the limit state (persistence counts, reported states) of the checker this one
+   * replaces, for the parameters checked by both, so a reload or an override raises no event for
+   * a violation already reported. Both checkers must have the same parameter list.
+   */
+  adopt(previous: LimitChecker): void {
+    for (let i = 0; i < this.#active.length; i++) {
+      if (this.#active[i] === 0 || previous.#active[i] === 0) continue;
+      this.#count[i] = previous.#count[i]!;
+      this.#reported[i] = previous.#reported[i]!;
+    }
+  }
+
   #refresh(i: number): void {
     const on =
       this.#global &&
       this.#checks[i] !== undefined &&
       this.#paramEnabled[i] === 1 &&
       this.#disabledLists[i] === 0;
-    if (on && this.#active[i] === 0) {
-      // Checking starts afresh: no violation carried over from before it was disabled.
+    if (on !== (this.#active[i] === 1)) {
+      // Either way the state starts afresh: a disabled parameter reports UNCHECKED without a
+      // return-to-nominal event, and a re-enabled one carries no violation from before.
       this.#count[i] = 0;
       this.#reported[i] = L_UNCHECKED;
     }

@@ -8,6 +8,7 @@ import { MdbError, MdbErrorCode, type MdbIssue } from './errors.ts';
 import type { Mdb } from './model.ts';
 import { resolveMdb } from './resolve.ts';
 import { type MdbDef, mdbSchema } from './schema.ts';
+import { parseXtce } from './xtce.ts';
 
 const ajv = new Ajv({
   allErrors: true,
@@ -18,7 +19,10 @@ const ajv = new Ajv({
 });
 const validateSchema = ajv.compile(mdbSchema);
 
-/** Reads, validates and resolves a mission database file. Throws MdbError. */
+/**
+ * Reads, validates and resolves a mission database file: XTCE when its name ends in `.xml`
+ * (any case), the native JSON format otherwise. Throws MdbError.
+ */
 export function loadMdb(file: string): Mdb {
   let text: string;
   try {
@@ -30,6 +34,7 @@ export function loadMdb(file: string): Mdb {
       cause: err,
     });
   }
+  if (file.toLowerCase().endsWith('.xml')) return parseXtce(text, file, parseMdb);
   let doc: unknown;
   try {
     doc = parseJson(text, file);

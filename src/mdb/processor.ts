@@ -115,6 +115,20 @@ export class PacketProcessor {
     return count;
   }
 
+  /**
+   * Continues from the processor this one replaces (a reload or a run-time override): the latest
+   * values and qualities (operands of derived parameters and limit switches), the limit state and
+   * the counters. Both must have the same parameter list (MdbControl checks it).
+   */
+  adopt(previous: PacketProcessor): void {
+    const n = this.#values.length;
+    for (let i = 0; i < n; i++) this.#values[i] = previous.#values[i];
+    this.#has.set(previous.#has);
+    this.#quality.set(previous.#quality);
+    Object.assign(this.#stats, previous.#stats);
+    this.limits.adopt(previous.limits);
+  }
+
   /** Parameter descriptions; the array index is the parameter index. */
   dictionary(): ParameterInfo[] {
     return this.mdb.parameters.map((p) => p.info);

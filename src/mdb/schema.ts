@@ -125,7 +125,7 @@ function calibration(type: CalibrationType, required: string[], properties: Reco
 
 const coefficients: SchemaObject = { type: 'array', minItems: 1, maxItems: 32, items: finite };
 
-const calibrationSchema: SchemaObject = {
+export const calibrationSchema: SchemaObject = {
   type: 'object',
   required: ['type'],
   properties: { type: { type: 'string' } },
@@ -188,7 +188,7 @@ const limitSet: Record<string, SchemaObject> = {
   alarmStates: { type: 'array', minItems: 1, uniqueItems: true, items: text(64) },
 };
 
-const limits: SchemaObject = shape([], {
+export const limitsSchema: SchemaObject = shape([], {
   persistence: { type: 'integer', minimum: 1, maximum: 65_535, default: 1 },
   enabled: { type: 'boolean', default: true },
   ...limitSet,
@@ -213,14 +213,14 @@ const parameter: SchemaObject = shape(['encoding'], {
     byteOrder: { enum: ['big', 'little'], default: 'big' },
   }),
   calibration: calibrationSchema,
-  limits,
+  limits: limitsSchema,
 });
 
 const derived: SchemaObject = shape(['expression'], {
   description: text(1024),
   unit: text(32),
   expression: text(4096),
-  limits,
+  limits: limitsSchema,
 });
 
 const bitOffset: SchemaObject = { type: 'integer', minimum: 0, maximum: MAX_BIT_OFFSET };

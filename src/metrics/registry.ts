@@ -4,6 +4,8 @@ import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'pr
 import { STREAMS } from '../../protocol/constants.ts';
 import type { Admission } from '../admission/admission.ts';
 import { AgencyCounter, type MetricsBuffers, MetricsReader, NAK_CODES } from './counters.ts';
+import type { DownlinkMetricsBuffers } from './downlink.ts';
+import { registerDownlinkMetrics } from './downlink-registry.ts';
 import { MetricsError, MetricsErrorCode } from './errors.ts';
 
 export const RejectReason = { RATE: 'rate', CEILING: 'ceiling' } as const;
@@ -23,6 +25,8 @@ export interface RegistryExtras {
   clock?: { nowMs(): number };
   /** prom-client's process and Node.js metrics (default true). */
   defaultMetrics?: boolean;
+  /** The acquisition thread's link, VC and decommutation counters (scs_link_*, scs_vc_*, scs_decom_*). */
+  downlink?: DownlinkMetricsBuffers;
 }
 
 export interface RegistryOptions {
@@ -178,6 +182,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
     },
   });
   registry.registerMetric(new SharedLatencyHistogram(reader) as unknown as Metric);
+  if (extra.downlink) registerDownlinkMetrics(registry, extra.downlink);
 
   const main = extra.main;
   if (main) {

@@ -219,6 +219,7 @@ export class Session extends EventEmitter<SessionEvents> {
             clientId: ack.clientId,
             heartbeatMs: ack.heartbeatMs,
             resumed,
+            serverTime: ack.serverTime,
           });
           if (gapReason !== undefined) this.emit('gap', { afterSeq: lastSeq, server, reason: gapReason });
           return conn;

@@ -81,6 +81,8 @@ export interface ConnectInfo {
   heartbeatMs: number;
   /** The REQUEST carried `since` and the server accepted it: nothing was missed. */
   resumed: boolean;
+  /** The server's clock at the ACK (µs): after a resume, records older than this are the catch-up. */
+  serverTime: number;
 }
 
 export interface DisconnectInfo {

@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from '../archive/messages.ts';
+import { ArchiveQueryPool } from '../archive/query-pool.ts';
 import type { ArchiveConfig } from '../config/schema.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
 import type { Logger } from '../util/logger.ts';
@@ -56,6 +57,8 @@ export function cleanStopMarker(stateDir: string): {
 
 export class ArchiveThread {
   readonly path: string;
+  /** Where the actors run their archive queries (reads and encoding off the actor threads). */
+  readonly queries: ArchiveQueryPool;
   readonly #log: Logger;
   readonly #worker: Worker;
   #running = true;
@@ -64,6 +67,7 @@ export class ArchiveThread {
     this.path = path;
     this.#worker = worker;
     this.#log = log;
+    this.queries = new ArchiveQueryPool(path, log);
     worker.on('message', (m: FromRecorder) => {
       if (m.kind === 'event') this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
       if (m.kind === 'fatal')
@@ -101,22 +105,28 @@ export class ArchiveThread {
     };
     const worker = new Worker(RECORDER_ENTRY, { workerData: data, name: 'scs-archive' });
     const thread = new ArchiveThread(path, worker, log);
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromRecorder) => {
-        if (m.kind === 'ready') {
-          worker.off('message', onMessage);
-          resolve({ thread, lastSeq: m.lastSeq });
-        } else if (m.kind === 'fatal') {
-          reject(new Error(`archive ${path}: ${m.message}`));
-        }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+    const started = new Promise<{ thread: ArchiveThread; lastSeq: Record<Stream, number> }>(
+      (resolve, reject) => {
+        const onMessage = (m: FromRecorder) => {
+          if (m.kind === 'ready') {
+            worker.off('message', onMessage);
+            resolve({ thread, lastSeq: m.lastSeq });
+          } else if (m.kind === 'fatal') {
+            reject(new Error(`archive ${path}: ${m.message}`));
+          }
+        };
+        worker.on('message', onMessage);
+        worker.once('error', reject);
+      },
+    );
+    // A recorder that cannot start must not leave the query pool's threads running.
+    started.catch(() => thread.queries.destroy());
+    return started;
   }
 
-  /** Commits what was recorded and closes the file. */
+  /** Ends the queries, commits what was recorded and closes the file. */
   async stop(): Promise<void> {
+    await this.queries.destroy();
     if (!this.#running) return;
     const stopped = new Promise<void>((resolve) => {
       this.#worker.once('exit', () => resolve());

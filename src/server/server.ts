@@ -2,31 +2,42 @@
 // its life cycle. `close()` is graceful and idempotent; `destroy()` is hard.
 import type { Worker } from 'node:worker_threads';
 import { STREAMS, type Stream } from '../../protocol/constants.ts';
-import { type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
+import { AcquisitionError, AcquisitionErrorCode } from '../acquisition/errors.ts';
+import { DEMO_MISSION_FILE, type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
+import { SIMULATOR_LINK_ID } from '../acquisition/simulator.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
 import { bootId } from '../admission/client-id.ts';
 import { createQuotas, Quotas } from '../admission/quota.ts';
+import type { QueryPoolStats } from '../archive/query-pool.ts';
 import { compileAgencies } from '../config/access.ts';
 import { type CliOverrides, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { usesDemoToken } from '../config/token.ts';
+import { StandingOrders } from '../export/standing.ts';
+import { loadMdb } from '../mdb/load.ts';
 import { createMetrics } from '../metrics/counters.ts';
+import { createDownlinkMetrics } from '../metrics/downlink.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { createRingSet, RingSetReader } from '../ring/ring.ts';
 import { createValueTable } from '../ring/value-table.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
+import { createDisplay, displaySlots } from '../web/display.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
-import { ArchiveThread, cleanStopMarker, firstSeqs } from './archive.ts';
+import { ArchiveThread, archivePath, cleanStopMarker, firstSeqs } from './archive.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
+import { opsMdbRoute } from './ops-mdb.ts';
 import { loadTls } from './tls.ts';
 
 /** Which source feeds the acquisition thread: the simulator (configured by `simulator`) or a test source. */
-export type SourceChoice = { kind: 'simulator' } | Extract<SourceSpec, { kind: 'test' }>;
+export type SourceChoice =
+  | { kind: 'simulator' }
+  | { kind: 'downlink' }
+  | Extract<SourceSpec, { kind: 'test' }>;
 
 export interface StartOptions {
   /** A config file merged over config/default.json. */
@@ -48,6 +59,10 @@ export interface ScsServer {
   actorThreads(): readonly Worker[];
   inject(records: readonly InjectRecord[]): Promise<void>;
   setLink(up: boolean): void;
+  /** A mission-database control request (src/mdb/control.ts) run on the acquisition thread: its reply. */
+  mdbControl(msg: unknown): Promise<unknown>;
+  /** The archive query pool's counters; undefined without an archive. */
+  archiveQueries(): QueryPoolStats | undefined;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -66,10 +81,33 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   const boot = bootId(config.server.stateDir);
   const choice: SourceChoice =
     opts.source ??
-    (config.simulator.enabled ? { kind: 'simulator' } : { kind: 'test', options: { mode: 'inject' } });
-  const source: SourceSpec =
-    choice.kind === 'simulator' ? { kind: 'simulator', config: config.simulator } : choice;
-  const dictionary = sourceDictionary(source);
+    (config.links.length > 0
+      ? { kind: 'downlink' }
+      : config.simulator.enabled
+        ? { kind: 'simulator' }
+        : { kind: 'test', options: { mode: 'inject' } });
+  const source = sourceSpec(choice, config);
+  const mdbFile = config.mdb.file ?? DEMO_MISSION_FILE;
+  // Loaded here first: a bad database stops the server before any thread starts.
+  const dictionary = sourceDictionary(source, loadMdb(mdbFile));
+  // Checked here too: an order that can never run stops the server before any thread starts.
+  const standing =
+    config.standingOrders.length === 0
+      ? undefined
+      : new StandingOrders({
+          orders: config.standingOrders,
+          ...(config.archive.enabled
+            ? { archivePath: archivePath(config.archive, config.server.stateDir) }
+            : {}),
+          stateDir: config.server.stateDir,
+          log: log.child({ component: 'standing-orders' }),
+          clock,
+        });
+  const downlinkMetrics = createDownlinkMetrics(
+    source.kind === 'simulator'
+      ? [{ id: SIMULATOR_LINK_ID, station: config.simulator.station }]
+      : config.links.map((l) => ({ id: l.id, station: l.station })),
+  );
   const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
   const valueTable = createValueTable(Math.max(1, dictionary.length), config.ring.parameters.slotBytes);
   const agencies = compileAgencies(config);
@@ -77,7 +115,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   const admission = createAdmission(
     agencyList.map((a) => a.maxConnections),
     config.server.maxClients,
-    config.server.maxSockets,
+    // The display's WebSockets hold admission slots above the listener's (src/web/realtime.ts).
+    config.server.maxSockets + displaySlots(config.display),
   );
   const archiveQuotas = createQuotas(
     agencyList.map((a) => a.maxArchiveQueries),
@@ -109,7 +148,15 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     archiveMarker = marker;
   }
   const acquisition = new AcquisitionThread(
-    { rings, valueTable, source, logLevel: config.log.level, ...(initialSeq ? { initialSeq } : {}) },
+    {
+      rings,
+      valueTable,
+      source,
+      mdbFile,
+      downlinkMetrics,
+      logLevel: config.log.level,
+      ...(initialSeq ? { initialSeq } : {}),
+    },
     log.child({ thread: 'acquisition' }),
   );
   await acquisition.start().catch(async (err: unknown) => {
@@ -127,7 +174,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     bootId: boot,
     controlChannel: `scs-control-${boot}-${process.pid}`,
     ...(tls ? { tls } : {}),
-    ...(archive ? { archivePath: archive.path } : {}),
+    ...(archive ? { archive: archive.queries.address } : {}),
     archiveQuotas,
   };
   const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
@@ -150,7 +197,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     admission: admissionView,
     agencyNames: agencyList.map((a) => a.id),
     ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
-    extra: { main: listener.counters },
+    extra: { main: listener.counters, downlink: downlinkMetrics },
   });
   let accepting = false;
   // A port in use must not leave the threads started above running (the process would hang).
@@ -159,6 +206,25 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     await archive?.stop();
     throw err;
   };
+  const display = await Promise.resolve()
+    .then(() =>
+      config.display.enabled
+        ? createDisplay({
+            config: config.display,
+            agencies,
+            dictionary,
+            rings,
+            valueTable,
+            admission,
+            slotBase: config.server.maxSockets,
+            metrics,
+            registry,
+            ...(archive ? { archivePath: archive.path } : {}),
+            log: log.child({ area: 'display' }),
+          })
+        : undefined,
+    )
+    .catch(abort);
   const ops = await startOpsHttp({
     host: config.server.httpHost,
     port: config.server.httpPort,
@@ -174,12 +240,25 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     }),
     ready: () => accepting && acquisition.running,
     logger: log,
-  }).catch(abort);
+    routes: [
+      opsMdbRoute({
+        config,
+        control: (msg) => acquisition.control(msg),
+        log: log.child({ area: 'ops-mdb' }),
+      }),
+      ...(display?.routes ?? []),
+    ],
+    ...(display ? { upgrades: display.upgrades } : {}),
+  }).catch(async (err: unknown) => {
+    display?.close();
+    return abort(err);
+  });
   const port = await listener.listen().catch(async (err: unknown) => {
     await ops.close();
     return abort(err);
   });
   accepting = true;
+  standing?.start();
   log.info({ port, httpPort: ops.port, actors: config.server.actors, bootId: boot }, 'SCS listening');
 
   let closing: Promise<void> | null = null;
@@ -187,6 +266,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     closing ??= (async () => {
       accepting = false;
       await listener.close();
+      display?.close();
+      await standing?.close();
       // Leave time within shutdownMs to tear the threads down after the sessions.
       await pool.drain(Math.max(500, config.server.shutdownMs - 1500));
       await pool.destroy();
@@ -202,7 +283,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   const destroy = async () => {
     accepting = false;
     closing ??= Promise.resolve();
-    await Promise.allSettled([listener.close(), pool.destroy(), acquisition.stop(), ops.close()]);
+    display?.close();
+    await Promise.allSettled([
+      listener.close(),
+      pool.destroy(),
+      acquisition.stop(),
+      ops.close(),
+      standing?.close(),
+    ]);
     await archive?.stop();
   };
   return {
@@ -213,7 +301,26 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     actorThreads: () => pool.workers(),
     inject: (records) => acquisition.inject(records),
     setLink: (up) => acquisition.setLink(up),
+    mdbControl: (msg) => acquisition.control(msg),
+    archiveQueries: () => archive?.queries.stats(),
     close,
     destroy,
   };
+}
+
+function sourceSpec(choice: SourceChoice, config: Config): SourceSpec {
+  switch (choice.kind) {
+    case 'simulator':
+      return { kind: 'simulator', config: { ...config.simulator, stateDir: config.server.stateDir } };
+    case 'downlink':
+      if (config.simulator.enabled && config.links.length > 0) {
+        throw new AcquisitionError(
+          AcquisitionErrorCode.ERR_SOURCE_SPEC,
+          'links are configured and simulator.enabled is true: set simulator.enabled to false',
+        );
+      }
+      return { kind: 'downlink', config: { links: config.links, stateDir: config.server.stateDir } };
+    default:
+      return choice;
+  }
 }

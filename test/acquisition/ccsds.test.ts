@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { FHP_IDLE_ONLY, finishFrame, fitsFrame, IDLE_APID } from '../../src/acquisition/ccsds.ts';
 import { crc16Ccitt } from '../../src/acquisition/crc16.ts';
 import { Prng } from '../../src/acquisition/prng.ts';
 
-describe('acquisition CCSDS helpers', () => {
+describe('acquisition CRC and PRNG helpers', () => {
   it('CRC-16-CCITT matches the standard check value', () => {
     expect(crc16Ccitt(new TextEncoder().encode('123456789'))).to.equal(0x29b1);
     expect(crc16Ccitt(new Uint8Array(0))).to.equal(0xffff);
@@ -21,29 +20,6 @@ describe('acquisition CCSDS helpers', () => {
       for (let to = from; to <= 300; to += 7)
         expect(crc16Ccitt(data, from, to)).to.equal(bitwise(data, from, to));
     }
-  });
-
-  it('fits whole packets only when the rest of the data field is empty or holds an idle packet', () => {
-    // Data field of a 100-byte frame: 100 − 6 − 2 = 92 bytes.
-    expect(fitsFrame(100, 92)).to.equal(true);
-    expect(fitsFrame(100, 85)).to.equal(true);
-    for (const n of [86, 87, 88, 89, 90, 91, 93]) expect(fitsFrame(100, n), String(n)).to.equal(false);
-  });
-
-  it('finishes a frame: header fields, idle packet fill and FECF', () => {
-    const frame = new Uint8Array(64);
-    frame.fill(0xaa, 6, 16); // ten bytes of "packets"
-    finishFrame(frame, { scid: 0x2a5, vcid: 5, mcfc: 300, vcfc: 7 }, 10);
-    const v = new DataView(frame.buffer);
-    expect(v.getUint16(0)).to.equal((0x2a5 << 4) | (5 << 1));
-    expect([v.getUint8(2), v.getUint8(3)]).to.deep.equal([300 & 0xff, 7]);
-    expect(v.getUint16(4) & 0x7ff).to.equal(0);
-    expect(v.getUint16(16) & 0x7ff).to.equal(IDLE_APID);
-    expect(v.getUint16(20) + 7).to.equal(64 - 2 - 16);
-    expect(v.getUint16(62)).to.equal(crc16Ccitt(frame, 0, 62));
-    const idle = new Uint8Array(32);
-    finishFrame(idle, { scid: 1, vcid: 7, mcfc: 0, vcfc: 0 }, 0);
-    expect(new DataView(idle.buffer).getUint16(4) & 0x7ff).to.equal(FHP_IDLE_ONLY);
   });
 
   it('Prng is reproducible per seed and roughly uniform and normal', () => {

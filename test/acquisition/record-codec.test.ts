@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { Limit, SEVERITIES } from '../../protocol/constants.ts';
 import { pack, unpack } from '../../protocol/msgpack.ts';
-import { RecordEncoder } from '../../src/acquisition/record-codec.ts';
+import { RecordEncoder, type RecordValue } from '../../src/acquisition/record-codec.ts';
 
 const u = (max: number) => fc.integer({ min: 0, max });
 const time = fc.oneof(u(2 ** 32 - 1), fc.integer({ min: 2 ** 32, max: Number.MAX_SAFE_INTEGER }));
@@ -40,6 +41,80 @@ describe('acquisition/record-codec', () => {
         expect(Buffer.from(enc.packet(seq, p)).equals(pack({ seq, ...p }))).to.equal(true);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  // Every number family pack() distinguishes: fixints, 8/16/32-bit ints both signs, int64 beyond
+  // 32 bits, floats, non-safe integers, NaN, ±Infinity and -0.
+  const anyNumber = fc.oneof(
+    fc.integer({ min: -40, max: 300 }),
+    fc.integer(),
+    fc.integer({ min: -(2 ** 32), max: 2 ** 33 }),
+    fc.maxSafeInteger(),
+    fc.maxSafeNat().map((n) => -n),
+    fc.double(),
+    fc.constantFrom(2 ** 53, -(2 ** 60), 1e300, Number.NaN, Number.POSITIVE_INFINITY, -0, 0.5),
+  );
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 300 }));
+  const value: fc.Arbitrary<RecordValue> = fc.oneof(
+    anyNumber,
+    text,
+    fc.boolean(),
+    fc.uint8Array({ maxLength: 600 }),
+    // str 16 and str 32 lengths (a string parameter can be as long as a packet, 3 bytes per char).
+    fc.constantFrom('x'.repeat(300), 'é'.repeat(40_000), '°'.repeat(23_000)),
+  );
+  const limit = fc.constantFrom(...Object.values(Limit));
+
+  it('encodes parameter samples byte for byte as pack() does, with and without a unit', () => {
+    const enc = new RecordEncoder();
+    fc.assert(
+      fc.property(
+        time,
+        text,
+        fc.option(text, { nil: undefined }),
+        time,
+        time,
+        value,
+        value,
+        limit,
+        u(2 ** 31 - 1),
+        (seq, name, unit, scet, ert, raw, eng, lim, quality) => {
+          const s = { scet, ert, raw, eng, limit: lim, quality };
+          const rec =
+            unit === undefined
+              ? { seq, name, scet, ert, raw, eng, limit: lim, quality }
+              : { seq, name, scet, ert, raw, eng, unit, limit: lim, quality };
+          expect(Buffer.from(enc.sample(seq, name, unit, s)).equals(pack(rec))).to.equal(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('encodes events byte for byte as pack() does, with and without parameter and value', () => {
+    const enc = new RecordEncoder();
+    fc.assert(
+      fc.property(
+        time,
+        time,
+        fc.constantFrom(...SEVERITIES),
+        text,
+        text,
+        text,
+        fc.option(text, { nil: undefined }),
+        fc.option(fc.oneof(anyNumber, text, fc.boolean()), { nil: undefined }),
+        (seq, t, severity, source, type, message, parameter, v) => {
+          const e = { time: t, severity, source, type, message, parameter, value: v };
+          const rec: Record<string, unknown> = { seq, time: t, severity, source, type, message };
+          if (parameter !== undefined) rec.parameter = parameter;
+          if (v !== undefined) rec.value = v;
+          const bytes = Buffer.from(enc.event(seq, e));
+          expect(bytes.equals(pack(rec))).to.equal(true);
+          expect(unpack(bytes)).to.have.property('seq', seq);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -14,7 +14,11 @@ function setup(def: SourceDefinition) {
   const buffers = createBuffers(def.dictionary.length);
   const clock = new FakeClock(1_700_000_000_000);
   const sink = new RingSink({ ...buffers, dictionary: def.dictionary, clock, log: { warn: () => {} } });
-  const source = def.create(clock);
+  const source = def.create(clock, {
+    decom: null,
+    metrics: null,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+  });
   source.start(sink);
   return {
     clock,

@@ -2,11 +2,14 @@ import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import { Limit, STREAMS } from '../../protocol/constants.ts';
 import type { SourceSpec } from '../../src/acquisition/index.ts';
-import { sourceDictionary } from '../../src/acquisition/index.ts';
+import { DEMO_MISSION_FILE, sourceDictionary } from '../../src/acquisition/index.ts';
 import type { AcquisitionWorkerData, FromAcquisition, InjectRecord } from '../../src/acquisition/messages.ts';
 import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
 import type { SimulatorConfig } from '../../src/acquisition/simulator.ts';
+import { loadMdb } from '../../src/mdb/load.ts';
 import { ControlBlock } from '../../src/ring/layout.ts';
+import { AcquisitionThread } from '../../src/server/acquisition.ts';
+import { silentLogger } from '../../src/util/logger.ts';
 import { type Buffers, createBuffers, Drain, expectIcdShape, expectSeqRun } from './support.ts';
 
 const ENTRY = new URL('../../workers/acquisition.ts', import.meta.url);
@@ -19,6 +22,8 @@ const SIM: SimulatorConfig = {
   seed: 3,
   dataBreaks: { everySec: 0, durationSec: 0 },
 };
+const MDB = loadMdb(DEMO_MISSION_FILE);
+const ENTRIES = Math.max(SIM_DICTIONARY.length, MDB.parameters.length);
 
 interface Thread {
   worker: Worker;
@@ -29,9 +34,15 @@ interface Thread {
   exited: Promise<number>;
 }
 
-function spawn(source: SourceSpec): Thread {
-  const buffers = createBuffers(SIM_DICTIONARY.length);
-  const workerData: AcquisitionWorkerData = { ...buffers, source, logLevel: 'silent' };
+/** `mdbFile` null: a thread without a mission database. */
+function spawn(source: SourceSpec, mdbFile: string | null = DEMO_MISSION_FILE): Thread {
+  const buffers = createBuffers(ENTRIES);
+  const workerData: AcquisitionWorkerData = {
+    ...buffers,
+    source,
+    logLevel: 'silent',
+    ...(mdbFile === null ? {} : { mdbFile }),
+  };
   const worker = new Worker(ENTRY, { workerData });
   worker.on('error', () => {}); // asserted through 'fatal' and the exit code
   // Not events.once: it would reject on the worker's 'error' event.
@@ -152,7 +163,8 @@ describe('acquisition worker (real thread)', () => {
     expect(frames.length).to.be.at.least(10);
     for (const f of frames) expectIcdShape('frames', f.rec);
     expectSeqRun(frames, 1);
-    expect(drain.take('parameters').length).to.be.greaterThan(0);
+    const names = new Set(drain.take('parameters').map((p) => p.rec.name));
+    expect(names).to.include.all.keys('EPS.BUS_V', 'PKT.SCET', 'EPS.BUS_POWER');
     const ertNow = Date.now() * 1000;
     expect(frames.at(-1)!.meta.ert).to.be.within(ertNow - 5_000_000, ertNow + 1_000);
     t.worker.postMessage({ kind: 'stop' });
@@ -174,9 +186,11 @@ describe('acquisition worker (real thread)', () => {
     expect(await t.exited).to.equal(0);
   });
 
-  it('reports a failure as fatal, with its code, and ends the thread', async () => {
-    const t = spawn({ kind: 'test', options: { mode: 'inject' } });
+  it('refuses control without a mission database; reports a failure as fatal, with its code, and ends', async () => {
+    const t = spawn({ kind: 'test', options: { mode: 'inject' } }, null);
     await t.next('ready');
+    t.worker.postMessage({ kind: 'control', id: 1, msg: { op: 'overrides' } });
+    expect((await t.next('control-reply')).error).to.include({ code: 'ERR_NO_MDB' });
     const bad: InjectRecord = {
       stream: 'parameters',
       rec: { param: 999, scet: 0, ert: 0, raw: 0, eng: 0, limit: Limit.OK, quality: 0 },
@@ -194,11 +208,53 @@ describe('acquisition worker (real thread)', () => {
     expect(await t.exited).to.equal(1);
   });
 
+  it('answers control requests through the mission database handler, without ending acquisition', async () => {
+    const t = spawn({ kind: 'test', options: { mode: 'inject' } });
+    await t.next('ready');
+    t.worker.postMessage({ kind: 'control', id: 7, msg: { op: 'overrides' } });
+    const ok = await t.next('control-reply');
+    expect(ok.id).to.equal(7);
+    expect(ok.error).to.equal(undefined);
+    expect(ok.reply).to.include({ ok: true, op: 'overrides' });
+    t.worker.postMessage({ kind: 'control', id: 8, msg: { op: 'noSuchOp' } });
+    const refused = await t.next('control-reply');
+    expect(refused).to.deep.include({ id: 8 });
+    expect(refused.reply).to.include({ ok: false });
+    t.worker.postMessage({ kind: 'stop' });
+    await t.next('stopped');
+    expect(await t.exited).to.equal(0);
+  });
+
+  it('AcquisitionThread.control resolves with the reply, and rejects once the thread is not running', async () => {
+    const buffers = createBuffers(ENTRIES);
+    const thread = new AcquisitionThread(
+      {
+        ...buffers,
+        source: { kind: 'test', options: { mode: 'inject' } },
+        mdbFile: DEMO_MISSION_FILE,
+        logLevel: 'silent',
+      },
+      silentLogger(),
+    );
+    await thread.start();
+    const [a, b] = await Promise.all([
+      thread.control({ op: 'overrides' }),
+      thread.control({ op: 'overrides' }),
+    ]);
+    expect(a).to.include({ ok: true });
+    expect(b).to.deep.equal(a);
+    await thread.stop();
+    const err = await thread.control({ op: 'overrides' }).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'ERR_ACQUISITION_NOT_RUNNING');
+  });
+
   it('computes the dictionary on the main thread without starting a source', () => {
-    expect(sourceDictionary({ kind: 'simulator', config: SIM })).to.equal(SIM_DICTIONARY);
-    expect(sourceDictionary({ kind: 'test', options: { mode: 'inject' } })).to.equal(SIM_DICTIONARY);
+    expect(sourceDictionary({ kind: 'simulator', config: SIM }, MDB).map((p) => p.name)).to.deep.equal(
+      MDB.parameters.map((p) => p.name),
+    );
+    expect(sourceDictionary({ kind: 'test', options: { mode: 'inject' } }, MDB)).to.equal(SIM_DICTIONARY);
     const bad = { kind: 'replay' } as unknown as SourceSpec;
-    expect(() => sourceDictionary(bad))
+    expect(() => sourceDictionary(bad, MDB))
       .to.throw()
       .with.property('code', 'ERR_SOURCE_SPEC');
   });

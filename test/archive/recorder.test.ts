@@ -116,6 +116,25 @@ describe('archive: recorder', () => {
     store.close();
   });
 
+  it('notes each seq hole with the records it lost there: an overrun counts, a seq jump does not', async () => {
+    const path = tmp.file('holes.db');
+    const store = new ArchiveStore(path);
+    const rings = ringSet(64, 8);
+    const { recorder, committed } = start(store, rings);
+    const writer = new RingSetWriter(rings);
+    writeRecords(writer, 1, 5, { rings: [0] });
+    await committed(0, 5);
+    writeRecords(writer, 6, 100, { rings: [0], batch: 1000 }); // overruns the 8-slot ring
+    await committed(0, 100);
+    writeRecords(writer, 1000, 1004, { rings: [0] }); // a seq jump, nothing lost
+    await committed(0, 1004);
+    await recorder.stop();
+    store.close();
+    const reader = new ArchiveReader(path);
+    expect([reader.holeLost('frames', 93), reader.holeLost('frames', 1000)]).to.deep.equal([87, 0]);
+    reader.close();
+  });
+
   it('a restarted recorder continues after the archive last seq: no duplicate, no gap', async () => {
     const path = tmp.file('restart.db');
     const rings = ringSet();

@@ -194,6 +194,31 @@ describe('archive: store lifecycle', () => {
     third.close();
   });
 
+  it('notes seq holes with the records lost in them, migrates a version-1 file, and reads both', () => {
+    const path = tmp.file('holes.db');
+    const store = new ArchiveStore(path);
+    store.begin();
+    store.append(0, metaOf(0, 1), payloadOf(0, 1));
+    store.noteHole(0, 500, 3);
+    store.append(0, metaOf(0, 500), payloadOf(0, 500));
+    store.commit();
+    store.close();
+    const reader = new ArchiveReader(path);
+    expect([reader.holeLost('frames', 500), reader.holeLost('frames', 1)]).to.deep.equal([3, undefined]);
+    reader.close();
+    const db = new DatabaseSync(path);
+    db.exec('DROP TABLE holes; PRAGMA user_version = 1');
+    db.close();
+    const old = new ArchiveReader(path);
+    expect(old.holeLost('frames', 500)).to.equal(undefined);
+    old.close();
+    new ArchiveStore(path).close();
+    const check = new DatabaseSync(path);
+    expect(check.prepare('PRAGMA user_version').get()).to.deep.equal({ user_version: 2 });
+    expect(check.prepare('SELECT count(*) AS n FROM holes').get()).to.deep.equal({ n: 0 });
+    check.close();
+  });
+
   it('refuses a file of another schema version with ERR_ARCHIVE_SCHEMA, and a missing file to read with ERR_ARCHIVE_OPEN', () => {
     const path = tmp.file('other.db');
     const db = new DatabaseSync(path);

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
 import type { FromRecorder, RecorderWorkerData } from '../../src/archive/messages.ts';
@@ -56,6 +57,27 @@ describe('archive: recorder thread', () => {
     const reader = new ArchiveReader(path);
     expect([...reader.since('events', 0)].flat().map((r) => r.seq)).to.have.length(1000);
     reader.close();
+  });
+
+  it('checkpoints the WAL on its own checkpointer thread while recording', async () => {
+    const path = tmp.file('checkpoint.db');
+    const rings = ringSet();
+    const w = startWorker({ rings, path, recorder: { commitMs: 10 }, logLevel: 'silent' });
+    await w.next('ready');
+    const pages = () => statSync(path).size;
+    const empty = pages();
+    writeRecords(new RingSetWriter(rings), 1, 3000);
+    // The recorder's own connection checkpoints only past 256 MiB of WAL: the file grows because
+    // the checkpointer copied the committed pages into it.
+    for (const deadline = Date.now() + 5000; pages() === empty; ) {
+      if (Date.now() > deadline) expect.fail('the database file never received the WAL pages');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    w.worker.postMessage({ kind: 'stop' });
+    await w.next('stopped');
+    await w.exited;
+    // Closed cleanly as the last connection: the WAL is gone, everything is in the file.
+    expect(existsSync(`${path}-wal`)).to.equal(false);
   });
 
   it('reports a failure to open the archive as fatal with its code', async () => {

@@ -9,6 +9,7 @@ import { EPOCH_1958_US } from '../../src/ccsds/time.ts';
 import { Collect, concat, makePacket } from './support.ts';
 
 const SCID = 0x2a5;
+const EPOCH_2000_US = Date.UTC(2000, 0, 1) * 1000;
 const CLCW = 0x010ca42a;
 
 function tmLink(
@@ -45,7 +46,8 @@ const GOOD = Quality.FRAME_ECF_PRESENT;
 describe('ccsds downlink pipeline', () => {
   it('corrects RS errors, checks FECF, extracts packets and CLCWs, annotating per ICD §6', () => {
     const { framer, config } = tmLink({
-      time: new Map([[0x101, { pField: [0x1e], epochUs: EPOCH_1958_US, offset: 6 }]]),
+      // Level 2 (agency epoch, here 2000-01-01): the packets' small counts are after 1970.
+      time: new Map([[0x101, { pField: [0x2e], epochUs: EPOCH_2000_US, offset: 6 }]]),
     });
     const sizes = [100, 500, 1000, 30, 2000];
     const out = frames(framer, 2, 0x101, sizes);
@@ -67,7 +69,7 @@ describe('ccsds downlink pipeline', () => {
     const b = (i: number) => (i * 7 + 0x101) & 0xff;
     const coarse = ((b(0) * 256 + b(1)) * 256 + b(2)) * 256 + b(3);
     expect(sink.packets[0]!.scet).to.equal(
-      EPOCH_1958_US + coarse * 1e6 + Math.round(((b(4) * 256 + b(5)) / 65536) * 1e6),
+      EPOCH_2000_US + coarse * 1e6 + Math.round(((b(4) * 256 + b(5)) / 65536) * 1e6),
     );
     expect(sink.clcws).to.have.length(out.length);
     expect(sink.clcws[0]).to.include({ copInEffect: 1, vcid: 3, reportValue: 0x2a });
@@ -251,6 +253,57 @@ describe('ccsds downlink pipeline', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('never throws on damaged input: corrupted CADUs, random bytes and blocks of any length, in every layout', () => {
+    const everyApid = <T>(v: T) => new Map(Array.from({ length: 0x800 }, (_, a) => [a, v] as [number, T]));
+    const configs: { config: DownlinkConfig; framer: PacketFramer }[] = [
+      tmLink({ time: everyApid({ explicit: true, epochUs: EPOCH_1958_US }), swap: everyApid('both') }, true),
+      tmLink(
+        { time: everyApid({ counter: { octets: 8, unitUs: 1 }, epochUs: 0 }), swap: everyApid('words') },
+        false,
+      ),
+      (() => {
+        const frame = { type: FrameType.AOS, frameLength: 300, fecf: true, scid: 0x2a, ocf: true } as const;
+        return {
+          config: {
+            station: 'A',
+            frame,
+            time: everyApid({ pField: [0x2e], epochUs: 0 }),
+            maxPacketBytes: 500,
+          },
+          framer: new PacketFramer({ ...frame, clcw: CLCW }),
+        };
+      })(),
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: configs.length - 1 }),
+        fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 60 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 10 }),
+        (which, sizes, flips, noise, cuts, blockLengths) => {
+          const { config, framer } = configs[which]!;
+          const cadus = frames(framer, 1, 0x123, sizes).map((o) => o.cadu);
+          const stream = concat([...cadus, noise, ...cadus]);
+          for (const [at, x] of flips) stream[at % stream.length]! ^= x;
+          const p = new DownlinkPipeline(config, new Collect());
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          let from = 0;
+          for (const at of [...points, stream.length]) {
+            p.push(stream.subarray(from, at), 0);
+            from = at;
+          }
+          for (const n of blockLengths) p.pushBlock(stream.subarray(0, Math.min(n, stream.length)), 0);
+          p.flush();
+          const c = p.stats().counters;
+          expect(c.frames).to.be.at.least(c.badFrames);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

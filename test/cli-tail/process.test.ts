@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { frame, startTestServer } from '../support/server.ts';
 
 const RUN_TAIL = fileURLToPath(new URL('./run-tail.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 interface Exit {
   code: number | null;
@@ -11,11 +12,16 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs `scs tail` as a process; `onConnected` runs once it says it is connected. */
-function tail(args: string[], onConnected: () => void): Promise<Exit> {
-  const child = spawn(process.execPath, [RUN_TAIL, ...args], {
+/**
+ * Runs `scs tail` as a process; `onConnected` runs once it says it is connected. `closedStdout`:
+ * through src/cli.ts, with the reader of stdout gone at once (`scs tail … | head -0`).
+ */
+function tail(args: string[], onConnected: () => void, closedStdout = false): Promise<Exit> {
+  const argv = closedStdout ? [CLI, 'tail', ...args] : [RUN_TAIL, ...args];
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, SCS_TOKEN: 'alpha-secret' },
   });
+  if (closedStdout) child.stdout.destroy();
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -55,6 +61,24 @@ describe('scs tail as a process', () => {
       expect(last).to.match(/^scs tail: connection to 127\.0\.0\.1:\d+ lost: server sent BYE SHUTDOWN$/);
     } finally {
       await Promise.all([server.close(), doomed.close()]);
+    }
+  });
+
+  it('src/cli.ts: a stdout closed by its reader ends the tail quietly with exit 0', async () => {
+    const server = await startTestServer();
+    try {
+      const args = ['--agency', 'alpha', '--stream', 'frames', '--port', String(server.port)];
+      const r = await tail(args, () => void server.inject([frame(1), frame(2)]), true);
+      expect(r.code, r.stderr).to.equal(0);
+      // Notices only (no error line), and no 'lost' for the session it ended itself.
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).to.match(/^scs tail: connected to /);
+      expect(
+        lines.slice(1).filter((l) => l !== 'scs tail: live'),
+        r.stderr,
+      ).to.deep.equal([]);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -54,6 +54,7 @@ describe('scs status (run() with captured io, real server)', () => {
     expect(s.streams.frames!.ringHead).to.equal(2);
     expect(s.streams.frames!.actorLag).to.equal(0);
     expect(s.connections?.accepted).to.equal(2);
+    expect(s.links).to.deep.equal([]);
   });
 
   it('prints compact tables', async () => {
@@ -63,7 +64,8 @@ describe('scs status (run() with captured io, real server)', () => {
     expect(out[0]).to.match(
       /^server 127\.0\.0\.1:\d+ {2}healthy \(acquisition true, archive disabled, actors 2, openSockets \d+\)$/,
     );
-    expect(out[1]).to.match(/^agency\s+sessions\s+acks\s+records\s+bytes\s+skipped\s+slow-closes$/);
+    expect(out[1]).to.equal('links: none configured');
+    expect(out[2]).to.match(/^agency\s+sessions\s+acks\s+records\s+bytes\s+skipped\s+slow-closes$/);
     expect(out.find((l) => l.startsWith('alpha'))).to.match(/^alpha\s+0\s+1\s+2\s+\d+ B\s+0\s+0$/);
     expect(out).to.include('NAKs: AUTH_FAILED 1');
     expect(out.find((l) => l.startsWith('frames'))).to.match(/^frames\s+2\s+0$/);

@@ -69,6 +69,24 @@ describe('scs command line (run as a process)', function () {
     expect(bad.stderr).to.contain("unknown command 'launch'");
   });
 
+  it('every command: --help prints its usage, exit 0; an unknown option is one line, exit 2', async () => {
+    const commands = ['serve', 'tail', 'status', 'export', 'fetch', 'token', 'check-config'];
+    const [helps, bads] = await Promise.all([
+      Promise.all(commands.map((c) => runAsync([c, '--help'], {}))),
+      // serve, tail and status have their own usage tests.
+      Promise.all(commands.slice(3).map((c) => runAsync([c, '--no-such-option'], {}))),
+    ]);
+    for (const [i, c] of commands.entries()) {
+      expect(helps[i]!.code, c).to.equal(0);
+      expect(helps[i]!.stdout, c).to.match(new RegExp(`^Usage: scs ${c}`));
+    }
+    for (const [i, r] of bads.entries()) {
+      expect(r.code, `${commands[i + 3]}: ${r.stderr}`).to.equal(2);
+      expect(r.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(r.stderr).to.contain('--no-such-option');
+    }
+  });
+
   it('token prints a scrypt hash of the token given, or of the line on stdin', () => {
     const arg = run(['token', 'a-long-secret']);
     expect(arg.status).to.equal(0);
@@ -76,6 +94,7 @@ describe('scs command line (run as a process)', function () {
     const stdin = run(['token'], 'from-standard-input\n');
     expect(verifyToken('from-standard-input', stdin.stdout.trim())).to.equal(true);
     expect(run(['token', 'short']).status).to.equal(2);
+    expect(run(['token', 'a-long-secret', 'another-one']).status).to.equal(2);
   });
 
   it('check-config: ok for a good file; file, field and rule for a bad one, exit 2', () => {
@@ -91,6 +110,27 @@ describe('scs command line (run as a process)', function () {
     expect(p.stderr)
       .to.contain('broken.json')
       .and.match(/line 1/);
+    // Standing orders that could never run are configuration errors, one line each.
+    const orders = tmpFile(
+      'orders.json',
+      JSON.stringify({
+        archive: { enabled: false },
+        standingOrders: [
+          { id: 'a', every: '1h', stream: 'events', by: 'scet', format: 'csv', to: { dir: '/tmp' } },
+          { id: 'a', every: '1h', stream: 'parameters', format: 'packets', to: { dir: '/tmp' } },
+        ],
+      }),
+    );
+    const o = run(['check-config', orders]);
+    expect(o.status).to.equal(2);
+    const lines = o.stderr.trimEnd().split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[0]).to.match(
+      /orders\.json: \/archive\/enabled must be true: standing orders export the archive/,
+    );
+    expect(lines[1]).to.match(/\/standingOrders\/0 events have no scet/);
+    expect(lines[2]).to.match(/\/standingOrders\/1 id 'a' is used twice \(standingOrder\)$/);
+    expect(lines[3]).to.match(/\/standingOrders\/1 format packets is for stream packets only/);
   });
 
   it('serve: a bad --port is refused with a one-line message', () => {

@@ -71,7 +71,16 @@ describe('config/load', () => {
         frameLength: 1115,
         seed: 1,
         dataBreaks: { everySec: 300, durationSec: 10 },
+        randomized: true,
+        reedSolomon: { interleave: 5 },
+        impairments: {
+          bitErrorRate: 1e-5,
+          frameDropRate: 0,
+          polarityInversion: { everyFrames: 0, frames: 0 },
+        },
       });
+      expect(c.mdb).to.deep.equal({});
+      expect(c.links).to.deep.equal([]);
       expect(c.log).to.deep.equal({ level: 'info' });
       expect(Object.keys(c.agencies).sort()).to.deep.equal(DEMO_IDS);
       expect(c.agencies.science!.maxConnections).to.equal(16);

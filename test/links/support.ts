@@ -8,20 +8,25 @@ export class Probe implements LinkSink {
   readonly chunks: { bytes: Uint8Array; ert: number }[] = [];
   readonly packets: PacketIn[] = [];
   readonly states: { up: boolean; reason: string }[] = [];
+  /** Every sink call in order: 'data', 'packet', 'up' or 'down'. */
+  readonly calls: string[] = [];
   #waiters: { cond: () => boolean; resolve: () => void }[] = [];
 
   data(bytes: Uint8Array, ertUs: number): void {
     this.chunks.push({ bytes: bytes.slice(), ert: ertUs });
+    this.calls.push('data');
     this.#check();
   }
 
   packet(p: PacketIn): void {
     this.packets.push({ ...p, data: p.data.slice() });
+    this.calls.push('packet');
     this.#check();
   }
 
   state(up: boolean, reason: string): void {
     this.states.push({ up, reason });
+    this.calls.push(up ? 'up' : 'down');
     this.#check();
   }
 

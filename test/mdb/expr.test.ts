@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Limit } from '../../protocol/constants.ts';
 import { ExpressionError } from '../../src/mdb/errors.ts';
-import { compileExpression, type Operand, type Value } from '../../src/mdb/expr.ts';
+import { compileExpression, MAX_NESTING, type Operand, type Value } from '../../src/mdb/expr.ts';
 import { PacketProcessor } from '../../src/mdb/processor.ts';
 import { ParamQuality } from '../../src/mdb/quality.ts';
 import { Collector, db, run } from './support.ts';
@@ -83,6 +83,26 @@ describe('mdb/expr', () => {
       expect(err.message, src).to.match(message);
       expect(err.message, src).to.match(new RegExp(`^column ${position + 1}: `));
     }
+  });
+
+  it('refuses nesting deeper than MAX_NESTING at its position, instead of overflowing the stack', () => {
+    // Each of these would have thrown a RangeError (stack overflow) at 2000 levels.
+    const deep: [string, RegExp][] = [
+      [`${'('.repeat(2000)}A${')'.repeat(2000)}`, /^\(+$/],
+      [`${'-'.repeat(4000)}A`, /^-+$/],
+      [`${'abs('.repeat(800)}A${')'.repeat(800)}`, /^(abs\()+$/],
+      [`A${'**A'.repeat(1300)}`, /^A(\*\*A)*\*\*$/],
+    ];
+    for (const [src, before] of deep) {
+      const err = failure(src);
+      expect(err.message, src.slice(0, 20)).to.match(
+        new RegExp(`nested more than ${MAX_NESTING} levels deep`),
+      );
+      expect(src.slice(0, err.position), src.slice(0, 20)).to.match(before);
+    }
+    // Moderate nesting and long flat chains stay fine (a flat chain is a loop, not recursion).
+    expect(evaluate(`${'('.repeat(40)}A${')'.repeat(40)}`)).to.equal(6);
+    expect(evaluate(`A${' + A'.repeat(1000)}`)).to.equal(6006);
   });
 
   it('reaches nothing but parameters: globals and prototype members are unknown names', () => {

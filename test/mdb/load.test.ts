@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { MdbError, type MdbIssue } from '../../src/mdb/errors.ts';
 import { loadMdb, parseMdb } from '../../src/mdb/load.ts';
+import { PacketProcessor } from '../../src/mdb/processor.ts';
+import { Collector } from './support.ts';
 
 const FILE = 'mission.json';
 const base = (extra: Record<string, unknown>) => ({ name: 'T', version: '1', parameters: {}, ...extra });
@@ -223,5 +225,30 @@ describe('mdb/load', () => {
     const demo = loadMdb(new URL('../../src/mdb/demo-mission.json', import.meta.url).pathname);
     expect(demo.containers.map((c) => c.apid)).to.deep.equal([100, 101, 102, 103, 110]);
     expect(demo.byName.has('EPS.BUS_POWER')).to.equal(true);
+  });
+
+  it('loads the complete example of the README and decodes a packet laid out as it says', () => {
+    const readme = readFileSync(new URL('../../src/mdb/README.md', import.meta.url), 'utf8');
+    const example = /## A complete example\s+```json\n([\s\S]*?)\n```/.exec(readme);
+    expect(example, 'the README example').to.not.equal(null);
+    const p = new PacketProcessor(parseMdb(JSON.parse(example![1]!), 'README.md'));
+    const packet = new Uint8Array(30);
+    packet[14] = 0x40; // MODE (2 bits at 112) = 1: ON
+    packet.set([0x70, 0x17], 15); // TEMP (int16 little-endian at 120) = 6000: 20 degC
+    packet.set([0x3e, 0x81, 0x23], 17); // THERMISTOR (12 bits at 136) = 1000; COUNTER high 12 bits at 148 = 0x123
+    packet[21] = 0x45; // COUNTER low 8 bits at 168
+    packet.set(Buffer.from('v1.2\0'), 22); // VERSION (8 bytes at 176)
+    const out = new Collector();
+    p.process(42, packet, 1_000, 2_000, out);
+    const eng = (name: string) => out.last(p, name).eng;
+    expect([eng('MODE'), eng('TEMP'), eng('THERMISTOR'), eng('COUNTER'), eng('VERSION')]).to.deep.equal([
+      'ON',
+      20,
+      0,
+      0x12345,
+      'v1.2',
+    ]);
+    expect([eng('TEMP_F'), eng('HOT')]).to.deep.equal([68, false]);
+    expect(out.last(p, 'TEMP').limit).to.equal('OK');
   });
 });

@@ -1,11 +1,14 @@
-// A TCP relay between a client and a real server, that can go silent: a network path that
-// stops delivering without closing, which only a heartbeat watchdog can detect.
+// A TCP relay between a client and a real server, that can go silent (a network path that
+// stops delivering without closing, which only a heartbeat watchdog can detect) or cut every
+// connection (a network failure the server survives).
 import net from 'node:net';
 
 export interface Relay {
   port: number;
   /** Stops forwarding server → client on every open connection (new ones still flow). */
   freeze(): void;
+  /** Resets every open connection (new ones still flow). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,12 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     port: (server.address() as net.AddressInfo).port,
     freeze() {
       for (const [down, up] of pairs) up.unpipe(down);
+    },
+    cut() {
+      for (const [down, up] of pairs) {
+        down.resetAndDestroy();
+        up.destroy();
+      }
     },
     close() {
       for (const [down, up] of pairs) {

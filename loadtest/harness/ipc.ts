@@ -1,0 +1,140 @@
+// Messages between the harness (main.ts) and its child processes: the server (server-proc.ts)
+// and the client processes (client-proc.ts). Children get their options as one JSON argument.
+
+import type { Delivery, Stream } from '../../protocol/constants.ts';
+import type { Filter, HostileBehaviour } from './scenario.ts';
+
+/** One group's share of the work in one client process. */
+export interface GroupShare {
+  name: string;
+  kind: 'subscribe' | 'churn' | 'archive' | 'hostile';
+  /** Sessions (subscribe, archive) or misbehaving loops (hostile) in this process. */
+  count: number;
+  /** This process's part of a churn rate or a subscribe ramp, per second (0 = all at once). */
+  perSec: number;
+  startSec: number;
+  agency: string;
+  token: string;
+  stream: Stream;
+  filter?: Filter;
+  rateHz?: number;
+  delivery?: Delivery;
+  readBytesPerSec?: number;
+  holdMs: number;
+  lookbackSec: number;
+  speed?: number;
+  behaviour?: HostileBehaviour;
+  /** Whether seq gaps are losses (see lossMeasurable) and latency is meaningful. */
+  realtime: boolean;
+  lossMeasurable: boolean;
+}
+
+export interface ClientProcOptions {
+  host: string;
+  port: number;
+  proc: number;
+  durationSec: number;
+  /** The process exits by itself after this long, whatever happens. */
+  lifetimeMs: number;
+  groups: GroupShare[];
+}
+
+export interface ServerProcOptions {
+  /** The server configuration object handed to startServer. */
+  config: Record<string, unknown>;
+  lifetimeMs: number;
+}
+
+export interface GroupCounters {
+  connects: number;
+  admitted: number;
+  refused: number;
+  records: number;
+  bytes: number;
+  lost: number;
+  skipped: number;
+  disorder: number;
+  archiveEnds: number;
+  protocolErrors: number;
+  heartbeats: number;
+}
+
+export interface GroupReport {
+  name: string;
+  counters: GroupCounters;
+  naks: Record<string, number>;
+  byes: Record<string, number>;
+  /** Sessions that ended otherwise: socket errors, timeouts, closes without NAK or BYE. */
+  ended: Record<string, number>;
+  /** Receipt time − `ert` of realtime records, µs: hdr-histogram-js compressed base64. */
+  latency: string;
+  /** Spacing of consecutive HEARTBEATs with no DATA between them, ms (capped sample). */
+  heartbeatIntervalsMs: number[];
+}
+
+export interface Tick {
+  proc: number;
+  elapsedMs: number;
+  /** Admitted sessions open now. */
+  connected: number;
+  /** Cumulative totals of this process. */
+  records: number;
+  bytes: number;
+  naks: Record<string, number>;
+  /** Latency of realtime records received since the previous tick (compressed base64). */
+  latency: string;
+}
+
+export type ToChild = { kind: 'go' } | { kind: 'close' };
+
+export type FromChild =
+  | { kind: 'listening'; port: number; httpPort: number }
+  | { kind: 'ready' }
+  | { kind: 'tick'; tick: Tick }
+  | { kind: 'final'; groups: GroupReport[] }
+  | { kind: 'fatal'; message: string };
+
+export type FromChildKind = FromChild['kind'];
+
+function hasKind(value: unknown): value is { kind: string } {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
+  );
+}
+
+export function isFromChild(value: unknown): value is FromChild {
+  return hasKind(value);
+}
+
+export function toParent(msg: FromChild): void {
+  process.send?.(msg);
+}
+
+/**
+ * Child side: delivers control messages, exits when the harness goes away (its IPC channel
+ * closes) and after `lifetimeMs` whatever happens, so no run leaves processes behind.
+ */
+export function serveParent(lifetimeMs: number, onControl: (msg: ToChild) => void): void {
+  if (process.send === undefined) {
+    process.stderr.write('this script is a child of loadtest/harness/main.ts; run `npm run loadtest`\n');
+    process.exit(2);
+  }
+  process.on('message', (msg: unknown) => {
+    if (hasKind(msg) && (msg.kind === 'go' || msg.kind === 'close')) onControl(msg as ToChild);
+  });
+  process.on('disconnect', () => process.exit(1));
+  setTimeout(() => {
+    process.stderr.write(`${process.argv[1]}: lifetime of ${lifetimeMs} ms exceeded, exiting\n`);
+    process.exit(3);
+  }, lifetimeMs).unref();
+}
+
+/** Reports an unexpected error to the harness, then exits once the message is sent. */
+export function failToParent(err: unknown): void {
+  const message =
+    err instanceof Error ? `${err.message}${'code' in err ? ` (${String(err.code)})` : ''}` : String(err);
+  process.stderr.write(`${process.argv[1]}: ${message}\n`);
+  if (process.send === undefined) process.exit(1);
+  process.send({ kind: 'fatal', message } satisfies FromChild, () => process.exit(1));
+  setTimeout(() => process.exit(1), 1000).unref();
+}

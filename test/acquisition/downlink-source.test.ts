@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { defineDownlinkSource } from '../../src/acquisition/downlink-source.ts';
+import { DEMO_MISSION_FILE } from '../../src/acquisition/index.ts';
+import { toDownlinkConfig } from '../../src/acquisition/link-config.ts';
+import { EPOCH_1958_US } from '../../src/ccsds/time.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { loadMdb } from '../../src/mdb/load.ts';
+import { startWith } from './support-server.ts';
+
+const MDB = loadMdb(DEMO_MISSION_FILE);
+
+function links(...list: Record<string, unknown>[]) {
+  return loadConfig({ object: { simulator: { enabled: false }, links: list } }).links;
+}
+
+const link = (over: Record<string, unknown> = {}) => ({
+  id: 'gs1',
+  station: 'GS1',
+  transport: { kind: 'udp', port: 0 },
+  frame: { type: 'tm', length: 1115 },
+  ...over,
+});
+
+describe('acquisition downlink source configuration', () => {
+  it('translates a link into the pipeline configuration, with schema defaults', () => {
+    const [l] = links(
+      link({
+        randomized: true,
+        reedSolomon: { interleave: 5 },
+        vcids: [0, 2],
+        apids: {
+          '7': { time: { pField: [0x2e], epoch: '2000-01-01T00:00:00Z' }, swap: 'words' },
+          '8': { time: { explicit: true } },
+        },
+      }),
+    );
+    const c = toDownlinkConfig(l!);
+    expect(c).to.deep.include({
+      station: 'GS1',
+      frame: { type: 'tm', frameLength: 1115, fecf: true },
+      sync: { flywheel: 3, markerBitErrors: 0 },
+      randomized: true,
+      reedSolomon: { interleave: 5 },
+      vcids: [0, 2],
+      checkVcContinuity: true,
+    });
+    expect(c.time!.get(7)).to.deep.equal({ epochUs: Date.UTC(2000, 0, 1) * 1000, pField: [0x2e] });
+    expect(c.time!.get(8)).to.deep.equal({ epochUs: EPOCH_1958_US, explicit: true });
+    expect(c.swap!.get(7)).to.equal('words');
+    expect(l!.badFrameFile).to.deep.equal({ enabled: true, maxFileBytes: 64 * 1024 * 1024, keepFiles: 4 });
+    expect(defineDownlinkSource({ links: [l!], stateDir: '/tmp' }, MDB).dictionary).to.have.length(
+      MDB.parameters.length,
+    );
+  });
+
+  it('refuses what the schema cannot see, naming the link', () => {
+    const bad: [Record<string, unknown>[], RegExp][] = [
+      [[link(), link({ station: 'GS2' })], /links\/1\/id: gs1 is used twice/],
+      [[link({ apids: { '7': { time: { pField: [0x4e] } } } })], /links\/0 \(gs1\):.*P-field/],
+      [
+        [link({ apids: { '7': { time: { counter: { octets: 8, unitUs: 1 }, epoch: 'yesterday' } } } })],
+        /links\/0/,
+      ],
+      [[link({ reedSolomon: { interleave: 2 }, frame: { type: 'tm', length: 1115 } })], /multiple of 2/],
+      // A replayed file must hold whole code blocks (or CADUs) of the link's layout.
+      [
+        [link({ transport: { kind: 'file', path: 'x', format: 'frames', recordBytes: 1119 } })],
+        /links\/0 \(gs1\): transport.recordBytes 1119 is not the code block length 1115/,
+      ],
+      [
+        [
+          link({
+            reedSolomon: { interleave: 5 },
+            transport: { kind: 'file', path: 'x', format: 'cadu', recordBytes: 1119 },
+          }),
+        ],
+        /transport.recordBytes 1119 is not the CADU length 1279/,
+      ],
+    ];
+    for (const [list, message] of bad) {
+      expect(() => defineDownlinkSource({ links: links(...list), stateDir: '/tmp' }, MDB), String(message))
+        .to.throw(message)
+        .with.property('code', 'ERR_LINK_CONFIG');
+    }
+    expect(() => defineDownlinkSource({ links: [], stateDir: '/tmp' }, MDB))
+      .to.throw()
+      .with.property('code', 'ERR_LINK_CONFIG');
+  });
+
+  it('a server refuses links while the simulator is enabled', async () => {
+    const err = await startWith({ links: [link()] }).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'ERR_SOURCE_SPEC');
+  });
+});
