@@ -1,12 +1,16 @@
 // Benchmark of the archive (src/archive): records/s written by the store and by the recorder
 // thread following a ring, time to first record of queries over a big archive, and replay MB/s.
-// Then a real server over a synthetic downlink archive (4 Mbps of 1115-byte frames, `--hours`
-// of it): time to first record of a query, and one client's replay MB/s at speed 0.
+// Then a real server over a synthetic downlink archive (4 Mbps of 1115-byte frames and a packet
+// per 4 frames, `--hours` of it): time to first record of queries at the start, middle and end,
+// cold (the file's pages dropped from the OS cache) and warm, and one client's replay MB/s.
 // Also a real server whose test source writes flat out while `--clients` realtime clients read
 // every record: records/s acquired, archived and delivered.
 // Run: node loadtest/bench-archive.ts [--params N] [--frames N] [--seconds S] [--clients N]
-//        [--hours H] [--dir DIR] [--keep]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+//        [--hours H] [--dir DIR] [--keep] [--downlink-only] [--downlink DIR]
+// --downlink DIR serves the downlink archive a previous run left (with --keep) in DIR/server
+// instead of building one (a 24 h one takes 10 min and 58 GB).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -34,6 +38,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '8' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'downlink-only': { type: 'boolean', default: false },
+    downlink: { type: 'string' },
   },
 });
 const PARAMS = Number(values.params);
@@ -154,6 +160,11 @@ function timed<T>(run: () => T): { ms: number; value: T } {
 }
 
 async function main(): Promise<void> {
+  if (values['downlink-only']) {
+    await serveDownlink(Number(values.hours));
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   console.log(
     `archive bench in ${dir}: ${fmt(PARAMS)} parameter records (64 B), ${fmt(FRAMES)} frames (1115 B)`,
   );
@@ -196,6 +207,11 @@ async function main(): Promise<void> {
   first(
     '1 parameter of 1000 by ert',
     () => reader.page({ stream: 'parameters', from: mid, filter: { parameters: [417] } }, null, 500).rows,
+  );
+  first(
+    '3 parameters of 1000 by ert',
+    () =>
+      reader.page({ stream: 'parameters', from: mid, filter: { parameters: [417, 5, 998] } }, null, 500).rows,
   );
   first(
     'frames of 1 vcid of 8 by ert',
@@ -311,46 +327,85 @@ async function recordWhileDistributing(secs: number, clients: number): Promise<v
 /** 4 Mbps of 1115-byte frames: 448 frames/s. */
 const DOWNLINK_FPS = Math.round(4e6 / 8 / 1115);
 
-/** Bulk-inserts `hours` of a 4 Mbps downlink (frames, 8 VCs, valid ICD records) into a server's state dir. */
-function buildDownlink(stateDir: string, hours: number): { frames: number; seconds: number } {
+/** Frames per packet record in the downlink archive, and the one APID among 65 536 packets. */
+const FRAMES_PER_PACKET = 4;
+const RARE_APID = 7;
+const RARE_EVERY = 65_536;
+const PACKETS_RING = STREAMS.indexOf('packets');
+
+/** Bulk-inserts `hours` of a 4 Mbps downlink into a server's state dir: frames (8 VCs) and a
+ * packet per 4 frames (APIDs 100–149, and RARE_APID once per RARE_EVERY packets, ≈ 10 min),
+ * all valid ICD records. */
+function buildDownlink(
+  stateDir: string,
+  hours: number,
+): { frames: number; packets: number; seconds: number } {
   const store = new ArchiveStore(join(stateDir, 'archive.sqlite'));
   const n = Math.round(hours * 3600 * DOWNLINK_FPS);
   const data = new Uint8Array(1115).fill(0x1a);
+  const packetData = new Uint8Array(32).fill(0x2b);
+  let packets = 0;
   const start = process.hrtime.bigint();
   for (let seq = 1; seq <= n; ) {
     store.begin();
     for (const end = Math.min(n, seq + TX - 1); seq <= end; seq++) {
-      meta.seq = seq;
-      meta.ert = T0 + Math.round((seq * 1e6) / DOWNLINK_FPS);
-      meta.scet = 0;
-      meta.key1 = seq % 8;
-      meta.key2 = -1;
-      const rec = {
+      const ert = T0 + Math.round((seq * 1e6) / DOWNLINK_FPS);
+      const frame = {
         seq,
-        ert: meta.ert,
+        ert,
         station: 'SIM',
         scid: 42,
-        vcid: meta.key1,
+        vcid: seq % 8,
         vcfc: seq & 0xffffff,
         quality: 0,
         data,
       };
-      store.append(FRAMES_RING, meta, pack(rec));
+      store.append(FRAMES_RING, { seq, ert, scet: 0, key1: frame.vcid, key2: -1, quality: 0 }, pack(frame));
+      if (seq % FRAMES_PER_PACKET !== 0) continue;
+      const p = ++packets;
+      const apid = p % RARE_EVERY === 0 ? RARE_APID : 100 + (p % 50);
+      const packet = {
+        seq: p,
+        ert,
+        scet: ert - 500_000,
+        station: 'SIM',
+        scid: 42,
+        vcid: frame.vcid,
+        apid,
+        ssc: p & 0x3fff,
+        quality: 0,
+        data: packetData,
+      };
+      store.append(
+        PACKETS_RING,
+        { seq: p, ert, scet: packet.scet, key1: frame.vcid, key2: apid, quality: 0 },
+        pack(packet),
+      );
     }
     store.commit();
   }
   store.close();
-  return { frames: n, seconds: seconds(start) };
+  return { frames: n, packets, seconds: seconds(start) };
+}
+
+/** Drops the file's pages from the OS page cache (GNU dd: a whole-file POSIX_FADV_DONTNEED),
+ * so the next query reads the disk as a server just started on an old archive would. */
+function dropCache(path: string): void {
+  execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
 }
 
 /** A real server over the downlink archive: time to first record, and one client's replay rate. */
 async function serveDownlink(hours: number): Promise<void> {
-  const stateDir = join(dir, 'server');
-  mkdirSync(stateDir, { recursive: true });
-  const built = buildDownlink(stateDir, hours);
-  console.log(
-    `downlink archive: ${hours} h of 4 Mbps = ${fmt(built.frames)} frames, built in ${built.seconds.toFixed(1)} s`,
-  );
+  const stateDir = join(values.downlink ?? dir, 'server');
+  const path = join(stateDir, 'archive.sqlite');
+  if (values.downlink === undefined) {
+    mkdirSync(stateDir, { recursive: true });
+    const built = buildDownlink(stateDir, hours);
+    console.log(
+      `downlink archive: ${hours} h of 4 Mbps = ${fmt(built.frames)} frames and ${fmt(built.packets)} packets, ` +
+        `built in ${built.seconds.toFixed(1)} s, ${(statSync(path).size / 1e9).toFixed(1)} GB`,
+    );
+  }
   const server = await startServer({
     config: {
       server: { port: 0, httpPort: 0, host: '127.0.0.1', actors: 2, stateDir },
@@ -392,19 +447,38 @@ async function serveDownlink(hours: number): Promise<void> {
     const s = seconds(start);
     const mb = (c.bytesReceived - bytes0) / 1e6;
     c.destroy();
-    firstMs -= ackMs;
+    firstMs = firstMs === 0 ? Number.NaN : firstMs - ackMs;
     return { firstMs, records, s, mb };
   };
-  const mid = T0 + (hours * 3600e6) / 2;
+  const day = hours * 3600e6;
   await ask({ from: T0 }, false); // warm-up: the pool threads open the file
-  for (const [label, extra] of [
-    ['mid-archive, every frame', { from: mid }],
-    ['mid-archive, 1 VC of 8', { from: mid, filter: { vcids: [5] } }],
-    ['last minute', { from: T0 + hours * 3600e6 - 60e6 }],
+  // A set of more than 16 APIDs walks the time index (query.ts KEY_SEEK_MAX): the rare APID
+  // found the way every key-filtered query was before the key indexes.
+  const viaTimeIndex = [RARE_APID, ...Array.from({ length: 16 }, (_, i) => 1000 + i)];
+  const queries = [
+    ['every frame', {}],
+    ['frames of 1 VC of 8', { filter: { vcids: [5] } }],
+    ['packets of the rare APID (1 in 65 536)', { stream: 'packets', filter: { apids: [RARE_APID] } }],
+    ['rare APID, time-index path', { stream: 'packets', filter: { apids: viaTimeIndex } }],
+  ] as const;
+  for (const [where, from] of [
+    ['start', T0],
+    ['middle', T0 + day / 2],
+    ['end (last 20 min)', T0 + day - 20 * 60e6],
   ] as const) {
-    const r = await ask(extra, false);
-    console.log(`server: time to first record, ${label}: ${r.firstMs.toFixed(1)} ms (ACK to first DATA)`);
+    for (const [label, extra] of queries) {
+      const times: string[] = [];
+      for (const cache of ['cold', 'warm'] as const) {
+        if (cache === 'cold') dropCache(path);
+        const r = await ask({ from, ...extra }, false);
+        times.push(`${cache} ${r.firstMs.toFixed(1)} ms`);
+      }
+      console.log(
+        `server: time to first record, ${where}, ${label}: ${times.join(', ')} (ACK to first DATA)`,
+      );
+    }
   }
+  const mid = T0 + day / 2;
   const r = await ask({ from: mid, to: mid + Math.min(hours * 1800e6, 1800e6) }, true);
   console.log(
     `server: replay to one client at speed 0: ${fmt(r.records)} frames, ${(r.mb / r.s).toFixed(1)} MB/s ` +

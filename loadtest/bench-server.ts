@@ -2,8 +2,7 @@
 // clients': a test source ('rate' or 'saturate' frames), one bench agency sized for the
 // scenario, loopback only, warn-level logs. Started by fanout.ts; talks to it over IPC.
 import { hashToken } from '../src/config/token.ts';
-import { type ScsServer, startServer } from '../src/server/server.ts';
-import { failToParent, serveParent, toParent } from './ipc.ts';
+import { runServerChild } from './server-child.ts';
 
 export interface BenchServerOptions {
   mode: 'rate' | 'saturate';
@@ -19,20 +18,10 @@ export interface BenchServerOptions {
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as BenchServerOptions;
-let server: ScsServer | undefined;
-
-serveParent(opts.lifetimeMs, (msg) => {
-  if (msg.kind !== 'close') return;
-  // The clients are gone by now; a hung shutdown still ends with the lifetime timer.
-  if (server === undefined) process.exit(0);
-  void server.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-});
-
-try {
-  server = await startServer({
+await runServerChild(
+  opts.lifetimeMs,
+  'this script is a child of loadtest/fanout.ts; run `npm run bench:fanout`',
+  {
     config: {
       server: {
         host: '127.0.0.1',
@@ -65,8 +54,5 @@ try {
         ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       },
     },
-  });
-  toParent({ kind: 'listening', port: server.port, httpPort: server.httpPort });
-} catch (err) {
-  failToParent(err);
-}
+  },
+);

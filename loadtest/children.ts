@@ -1,99 +1,17 @@
-// Orchestrator side of a child process: fork with one JSON argument, await its messages by
-// kind with a deadline, and stop it (politely, then SIGKILL).
-import { type ChildProcess, fork } from 'node:child_process';
+// Orchestrator side of fanout.ts's child processes (child-process.ts), failing with BenchError.
+import { type ChildErrors, ChildProcessHandle } from './child-process.ts';
 import { BenchError, BenchErrorCode } from './errors.ts';
-import { type ChildKind, type ChildMsg, type ControlMsg, isChildMsg } from './ipc.ts';
+import type { ChildMsg, ControlMsg } from './ipc.ts';
 
-interface Waiter {
-  kind: ChildKind;
-  resolve: (msg: ChildMsg) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
+export { stopAll } from './child-process.ts';
 
-export class Child {
-  readonly name: string;
-  readonly #proc: ChildProcess;
-  readonly #inbox: ChildMsg[] = [];
-  readonly #waiters: Waiter[] = [];
-  readonly #exited: Promise<void>;
-  #failure: BenchError | undefined;
+const ERRORS: ChildErrors = {
+  timeout: (message) => new BenchError(BenchErrorCode.ERR_BENCH_TIMEOUT, message),
+  failed: (message) => new BenchError(BenchErrorCode.ERR_BENCH_CHILD, message),
+};
 
+export class Child extends ChildProcessHandle<ControlMsg, ChildMsg> {
   constructor(name: string, script: URL, options: unknown) {
-    this.name = name;
-    this.#proc = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.#proc.on('message', (msg: unknown) => {
-      if (!isChildMsg(msg)) return;
-      if (msg.kind === 'fatal') return this.#fail(`${name}: ${msg.message}`);
-      const i = this.#waiters.findIndex((w) => w.kind === msg.kind);
-      if (i < 0) {
-        this.#inbox.push(msg);
-        return;
-      }
-      const [w] = this.#waiters.splice(i, 1);
-      clearTimeout(w!.timer);
-      w!.resolve(msg);
-    });
-    this.#exited = new Promise((resolve) => {
-      this.#proc.on('exit', (code, signal) => {
-        this.#fail(`${name} exited (${signal ?? `code ${code}`})`);
-        resolve();
-      });
-    });
+    super(name, script, options, ERRORS);
   }
-
-  get pid(): number {
-    return this.#proc.pid ?? -1;
-  }
-
-  send(msg: ControlMsg): void {
-    if (this.#proc.connected) this.#proc.send(msg);
-  }
-
-  /** The next message of `kind`; rejects on timeout, or when the child fails or exits first. */
-  next<K extends ChildKind>(kind: K, timeoutMs: number): Promise<Extract<ChildMsg, { kind: K }>> {
-    const i = this.#inbox.findIndex((m) => m.kind === kind);
-    if (i >= 0) return Promise.resolve(this.#inbox.splice(i, 1)[0] as Extract<ChildMsg, { kind: K }>);
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(
-          new BenchError(
-            BenchErrorCode.ERR_BENCH_TIMEOUT,
-            `${this.name}: no '${kind}' within ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter: Waiter = {
-        kind,
-        resolve: (m) => resolve(m as Extract<ChildMsg, { kind: K }>),
-        reject,
-        timer,
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  /** Sends `close`, waits up to `graceMs` for the exit, then kills. */
-  async stop(graceMs = 5000): Promise<void> {
-    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
-    this.send({ kind: 'close' });
-    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), graceMs);
-    await this.#exited;
-    clearTimeout(timer);
-  }
-
-  #fail(message: string): void {
-    this.#failure ??= new BenchError(BenchErrorCode.ERR_BENCH_CHILD, message);
-    for (const w of this.#waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(this.#failure);
-    }
-  }
-}
-
-/** Stops all children, never throwing: used in `finally` blocks. */
-export async function stopAll(children: readonly (Child | undefined)[]): Promise<void> {
-  await Promise.all(children.map((c) => c?.stop().catch(() => undefined)));
 }

@@ -1,6 +1,9 @@
 // Messages between the orchestrator (fanout.ts) and its child processes, and the child side of
 // the channel. Every child is bounded: it exits on its own when its lifetime runs out or when
-// the orchestrator goes away, so no run can leave processes behind.
+// the orchestrator goes away, so no run can leave processes behind (child-process.ts).
+import { type Kinded, toParent as sendToParent, serveParent as serve } from './child-process.ts';
+
+export { failToParent } from './child-process.ts';
 
 /** Orchestrator → child. */
 export type ControlMsg =
@@ -54,50 +57,20 @@ export type ChildMsg =
   | { kind: 'report'; report: ReaderReport }
   | { kind: 'fatal'; message: string };
 
-export type ChildKind = ChildMsg['kind'];
+const CONTROL: ReadonlySet<string> = new Set<ControlMsg['kind']>(['go', 'start', 'snapshot', 'close']);
+const isControlMsg = (msg: Kinded): msg is ControlMsg => CONTROL.has(msg.kind);
 
-export function isChildMsg(value: unknown): value is ChildMsg {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
-  );
-}
-
-function isControlMsg(value: unknown): value is ControlMsg {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
-  );
-}
-
-export function toParent(msg: ChildMsg): void {
-  process.send?.(msg);
-}
+export const toParent: (msg: ChildMsg) => void = sendToParent;
 
 /**
  * Child side: delivers control messages to `onControl`, exits when the orchestrator's channel
  * closes, and exits with code 3 after `lifetimeMs` whatever happens.
  */
 export function serveParent(lifetimeMs: number, onControl: (msg: ControlMsg) => void): void {
-  if (process.send === undefined) {
-    process.stderr.write('this script is a child of loadtest/fanout.ts; run `npm run bench:fanout`\n');
-    process.exit(2);
-  }
-  process.on('message', (msg: unknown) => {
-    if (isControlMsg(msg)) onControl(msg);
-  });
-  process.on('disconnect', () => process.exit(1));
-  setTimeout(() => {
-    process.stderr.write(`${process.argv[1]}: lifetime of ${lifetimeMs} ms exceeded, exiting\n`);
-    process.exit(3);
-  }, lifetimeMs).unref();
-}
-
-/** Reports an unexpected error to the orchestrator, then exits once the message is sent. */
-export function failToParent(err: unknown): void {
-  const message =
-    err instanceof Error ? `${err.message}${'code' in err ? ` (${String(err.code)})` : ''}` : String(err);
-  process.stderr.write(`${process.argv[1]}: ${message}\n`);
-  const msg: ChildMsg = { kind: 'fatal', message };
-  if (process.send === undefined) process.exit(1);
-  process.send(msg, () => process.exit(1));
-  setTimeout(() => process.exit(1), 1000).unref();
+  serve(
+    lifetimeMs,
+    'this script is a child of loadtest/fanout.ts; run `npm run bench:fanout`',
+    isControlMsg,
+    onControl,
+  );
 }

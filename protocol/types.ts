@@ -25,6 +25,12 @@ export interface AckBody {
   heartbeatMs: number;
   serverTime: number;
   parameters?: string[];
+  /**
+   * SPEC extension (realtime only): seq of the newest record of the stream when the request was
+   * admitted. Records with seq <= head are catch-up (a `since` replay, the value snapshot), older
+   * than the ACK; a record with seq > head was acquired after it. Absent from older servers.
+   */
+  head?: number;
 }
 
 export interface NakBody {

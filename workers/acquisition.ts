@@ -12,7 +12,7 @@ import type {
 } from '../src/acquisition/messages.ts';
 import { RingSink } from '../src/acquisition/sink.ts';
 import { MdbControl } from '../src/mdb/control.ts';
-import { loadMdb } from '../src/mdb/load.ts';
+import { parseMdbText } from '../src/mdb/load.ts';
 import { PacketProcessor } from '../src/mdb/processor.ts';
 import { systemClock } from '../src/util/clock.ts';
 import { createLogger } from '../src/util/logger.ts';
@@ -28,7 +28,7 @@ function post(msg: FromAcquisition): void {
 
 let started: { sink: RingSink; control: MdbControl | null; stop: () => Promise<void> };
 try {
-  const mdb = data.mdbFile === undefined ? null : loadMdb(data.mdbFile);
+  const mdb = data.mdb === undefined ? null : parseMdbText(data.mdb);
   const definition = defineSource(data.source, mdb);
   const log = createLogger({ level: data.logLevel ?? 'info', name: 'scs-acquisition' });
   const sink = new RingSink({
@@ -42,11 +42,16 @@ try {
   const control =
     mdb === null
       ? null
-      : new MdbControl(new PacketProcessor(mdb), log, { emit: (e) => sink.event(e), clock: systemClock });
+      : new MdbControl(new PacketProcessor(mdb), log, {
+          emit: (e) => sink.event(e),
+          clock: systemClock,
+          onReload: (database) => post({ kind: 'database', database }),
+        });
   const source = definition.create(systemClock, {
     decom: control,
     metrics: data.downlinkMetrics ?? null,
     log,
+    ringSlots: data.rings.rings.map((r) => r.slots),
   });
   source.start(sink);
   started = { sink, control, stop: () => source.stop() };

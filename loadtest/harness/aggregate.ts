@@ -1,5 +1,6 @@
 // Merges what the client processes reported: per-group totals (latency histograms merged
 // through hdr-histogram-js encode/decode), per-agency admissions, and the per-second timeline.
+import { zeroCounters } from './group-state.ts';
 import type { GroupCounters, GroupReport, Tick } from './ipc.ts';
 import { addEncoded, type Histogram, type LatencySummary, newHistogram, summarize } from './latency.ts';
 import type { Scenario } from './scenario.ts';
@@ -27,19 +28,7 @@ export function mergeGroups(s: Scenario, reports: readonly GroupReport[][]): Mer
       name: g.name,
       kind: g.kind === 'hostile' ? `hostile ${g.behaviour}` : g.kind,
       agency: 'agency' in g ? g.agency : undefined,
-      counters: {
-        connects: 0,
-        admitted: 0,
-        refused: 0,
-        records: 0,
-        bytes: 0,
-        lost: 0,
-        skipped: 0,
-        disorder: 0,
-        archiveEnds: 0,
-        protocolErrors: 0,
-        heartbeats: 0,
-      },
+      counters: zeroCounters(),
       naks: {},
       byes: {},
       ended: {},

@@ -5,11 +5,8 @@ import { encode, type Histogram, newHistogram, recordUs } from './latency.ts';
 /** Heartbeat intervals kept per group and process: enough for the spacing check. */
 const MAX_INTERVALS = 2000;
 
-export class GroupState {
-  readonly share: GroupShare;
-  readonly host: string;
-  readonly port: number;
-  readonly counters: GroupCounters = {
+export function zeroCounters(): GroupCounters {
+  return {
     connects: 0,
     admitted: 0,
     refused: 0,
@@ -22,6 +19,13 @@ export class GroupState {
     protocolErrors: 0,
     heartbeats: 0,
   };
+}
+
+export class GroupState {
+  readonly share: GroupShare;
+  readonly host: string;
+  readonly port: number;
+  readonly counters = zeroCounters();
   readonly naks: Record<string, number> = {};
   readonly byes: Record<string, number> = {};
   readonly ended: Record<string, number> = {};

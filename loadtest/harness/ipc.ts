@@ -1,7 +1,9 @@
 // Messages between the harness (main.ts) and its child processes: the server (server-proc.ts)
-// and the client processes (client-proc.ts). Children get their options as one JSON argument.
+// and the client processes (client-proc.ts). Children get their options as one JSON argument;
+// both ends of the channel are ../child-process.ts.
 
 import type { Delivery, Stream } from '../../protocol/constants.ts';
+import { type Kinded, toParent as sendToParent, serveParent as serve } from '../child-process.ts';
 import type { Filter, HostileBehaviour } from './scenario.ts';
 
 /** One group's share of the work in one client process. */
@@ -94,47 +96,21 @@ export type FromChild =
   | { kind: 'final'; groups: GroupReport[] }
   | { kind: 'fatal'; message: string };
 
-export type FromChildKind = FromChild['kind'];
+const isToChild = (msg: Kinded): msg is ToChild => msg.kind === 'go' || msg.kind === 'close';
 
-function hasKind(value: unknown): value is { kind: string } {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
-  );
-}
-
-export function isFromChild(value: unknown): value is FromChild {
-  return hasKind(value);
-}
-
-export function toParent(msg: FromChild): void {
-  process.send?.(msg);
-}
+export const toParent: (msg: FromChild) => void = sendToParent;
 
 /**
  * Child side: delivers control messages, exits when the harness goes away (its IPC channel
  * closes) and after `lifetimeMs` whatever happens, so no run leaves processes behind.
  */
 export function serveParent(lifetimeMs: number, onControl: (msg: ToChild) => void): void {
-  if (process.send === undefined) {
-    process.stderr.write('this script is a child of loadtest/harness/main.ts; run `npm run loadtest`\n');
-    process.exit(2);
-  }
-  process.on('message', (msg: unknown) => {
-    if (hasKind(msg) && (msg.kind === 'go' || msg.kind === 'close')) onControl(msg as ToChild);
-  });
-  process.on('disconnect', () => process.exit(1));
-  setTimeout(() => {
-    process.stderr.write(`${process.argv[1]}: lifetime of ${lifetimeMs} ms exceeded, exiting\n`);
-    process.exit(3);
-  }, lifetimeMs).unref();
+  serve(
+    lifetimeMs,
+    'this script is a child of loadtest/harness/main.ts; run `npm run loadtest`',
+    isToChild,
+    onControl,
+  );
 }
 
-/** Reports an unexpected error to the harness, then exits once the message is sent. */
-export function failToParent(err: unknown): void {
-  const message =
-    err instanceof Error ? `${err.message}${'code' in err ? ` (${String(err.code)})` : ''}` : String(err);
-  process.stderr.write(`${process.argv[1]}: ${message}\n`);
-  if (process.send === undefined) process.exit(1);
-  process.send({ kind: 'fatal', message } satisfies FromChild, () => process.exit(1));
-  setTimeout(() => process.exit(1), 1000).unref();
-}
+export { failToParent } from '../child-process.ts';

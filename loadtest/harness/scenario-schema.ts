@@ -29,17 +29,31 @@ const selection = {
   rateHz: num(0, 10_000),
 };
 
-function group(
-  kind: Group['kind'],
+/** One member of a union told apart by `tag` (a group's kind, an expectation's check). */
+function variant(
+  tag: 'kind' | 'check',
+  value: string,
   required: string[],
   properties: Record<string, SchemaObject>,
 ): SchemaObject {
   return {
     type: 'object',
     additionalProperties: false,
-    required: ['kind', 'name', ...required],
-    properties: { kind: { const: kind }, name, startSec: { type: 'number', minimum: 0 }, ...properties },
+    required: [tag, ...required],
+    properties: { [tag]: { const: value }, ...properties },
   };
+}
+
+function group(
+  kind: Group['kind'],
+  required: string[],
+  properties: Record<string, SchemaObject>,
+): SchemaObject {
+  return variant('kind', kind, ['name', ...required], {
+    name,
+    startSec: { type: 'number', minimum: 0 },
+    ...properties,
+  });
 }
 
 const bounds = { equals: int(0, 1e9), min: int(0, 1e9), max: int(0, 1e9) };
@@ -50,12 +64,7 @@ function check(
   required: string[],
   properties: Record<string, SchemaObject>,
 ): SchemaObject {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['check', ...required],
-    properties: { check: { const: kind }, groups, ...properties },
-  };
+  return variant('check', kind, required, { groups, ...properties });
 }
 
 export const scenarioSchema: SchemaObject = {

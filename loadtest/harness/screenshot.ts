@@ -1,35 +1,18 @@
 // Screenshot of a report.html (docs/loadtest-report.png): playwright-core drives the Debian
 // chromium headless with a fresh profile.
 //   node loadtest/harness/screenshot.ts REPORT.html OUT.png [CHROMIUM]
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../test/support/chromium.ts';
 
-const [report, out, executable = '/usr/bin/chromium'] = process.argv.slice(2);
+const [report, out, executable = CHROMIUM] = process.argv.slice(2);
 if (report === undefined || out === undefined) {
   process.stderr.write('usage: node loadtest/harness/screenshot.ts REPORT.html OUT.png [CHROMIUM]\n');
   process.exit(2);
 }
-const profile = mkdtempSync(join(os.tmpdir(), 'scs-report-shot-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: executable,
-  headless: true,
-  viewport: { width: 1320, height: 900 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium({ executable, viewport: { width: 1320, height: 900 } });
 try {
-  const page = await context.newPage();
+  const page = await browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(pathToFileURL(resolve(report)).href);
@@ -39,6 +22,5 @@ try {
   await page.screenshot({ path: out, fullPage: true });
   process.stdout.write(`${out}: ${await page.locator('.uplot').count()} charts\n`);
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }

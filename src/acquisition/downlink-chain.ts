@@ -1,37 +1,26 @@
 // One link's downlink chain on the acquisition thread: link bytes → DownlinkPipeline (sync, RS,
 // frame checks, VC demux, packet extraction) → frames and packets into the sink → packet length
 // check against the mission database → PacketProcessor → samples and limit events into the sink.
-// Also the link's state, its change-of-state events (link, sync, VC errors) and its metrics.
+// Also the link's state and its change-of-state events (link, sync, VC errors, CLCW); its metrics
+// and its bad-input log are link-metrics-publisher.ts and bad-input-log.ts.
 import { Quality, type Severity } from '../../protocol/constants.ts';
 import type { Clcw } from '../ccsds/frame.ts';
 import { type DownlinkConfig, DownlinkPipeline } from '../ccsds/pipeline.ts';
 import { SyncState } from '../ccsds/sync.ts';
-import { endByte } from '../mdb/bits.ts';
 import type { PacketProcessor, ProcessorOutput } from '../mdb/processor.ts';
-import type { LinkField, LinkMetricsWriter } from '../metrics/downlink.ts';
+import type { LinkMetricsWriter } from '../metrics/downlink.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { BadInputLog } from './bad-input-log.ts';
+import { type ChainCounts, LinkMetricsPublisher, type TransportCounters } from './link-metrics-publisher.ts';
 import type { AcquisitionSink, DecomHandle, EventIn, FrameIn, PacketIn } from './source.ts';
+
+export { BAD_INPUT_QUIET_MS } from './bad-input-log.ts';
+export type { TransportCounters } from './link-metrics-publisher.ts';
 
 /** Consecutive good frames after which a VC's error episode is reported over. */
 export const VC_CLEAN_FRAMES = 20;
-/**
- * Bad input (garbage bytes, bad frames, undecodable file bytes) less than this long after the
- * previous is the same burst: one log line when a burst begins and one when it is over.
- */
-export const BAD_INPUT_QUIET_MS = 2000;
-/** Metrics are copied to the shared buffer at most this often (and at every link state change). */
-const PUBLISH_MS = 200;
-const RATE_WINDOW_MS = 1000;
 const FRAME_ERRORS = Quality.FRAME_CRC_ERROR | Quality.FRAME_HEADER_ERROR | Quality.VC_SEQUENCE_ERROR;
-
-/** Counters of the link's transport (src/links LinkStats), totals since the link started. */
-export interface TransportCounters {
-  connectFailures: number;
-  refused: number;
-  replaced: number;
-  skippedBytes: number;
-}
 
 /** Where bad frames and a contact's packets are kept besides the rings (src/files). */
 export interface FrameArchive {
@@ -51,15 +40,6 @@ export interface DownlinkChainOptions {
   log?: Pick<Logger, 'warn' | 'info'>;
 }
 
-/** A burst of bad input: when it began and was last seen, and the counts before it began. */
-interface BadInputBurst {
-  sinceMs: number;
-  lastMs: number;
-  garbageBytes: number;
-  badFrames: number;
-  skippedBytes: number;
-}
-
 interface VcEpisode {
   /** Inside an error episode. */
   erroring: boolean;
@@ -74,48 +54,36 @@ export class DownlinkChain {
   readonly pipeline: DownlinkPipeline;
   readonly #sink: AcquisitionSink;
   readonly #decom: DecomHandle | null;
-  readonly #metrics: LinkMetricsWriter | null;
-  readonly #clock: Clock;
+  readonly #metrics: LinkMetricsPublisher | null;
   readonly #files: FrameArchive | undefined;
-  readonly #log: Pick<Logger, 'warn' | 'info'> | null;
-  #burst: BadInputBurst | null = null;
-  /** Bad input counts as of the last look: a change is new bad input. */
-  readonly #seen = { garbageBytes: 0, badFrames: 0, skippedBytes: 0 };
+  readonly #badInput: BadInputLog | null;
   readonly #episodes: (VcEpisode | undefined)[] = [];
   /** The CLCW flags last reported per VC the CLCW is about (-1: none yet). */
   readonly #clcwFlags = new Int8Array(64).fill(-1);
   readonly #decomOut: ProcessorOutput;
-  /** Smallest packet length per APID that holds every parameter of its container. */
-  #minLength: Int32Array = new Int32Array(0);
+  /** Packet lengths per APID that match its container (ContainerModel.length); none for others. */
+  #minLength = new Float64Array(0);
+  #maxLength = new Float64Array(0);
   #lengthsOf: PacketProcessor | null = null;
-  #lengthMismatches = 0;
-  #transport: TransportCounters = { connectFailures: 0, refused: 0, replaced: 0, skippedBytes: 0 };
-  #bytes = 0;
-  #blocks = 0;
+  readonly #counts: ChainCounts = {
+    bytes: 0,
+    blocks: 0,
+    lengthMismatches: 0,
+    transport: { connectFailures: 0, refused: 0, replaced: 0, skippedBytes: 0 },
+  };
   #up = false;
   /** Input is a byte stream with frame synchronisation (not blocks). */
   #stream = false;
   #sync: SyncState = SyncState.SEARCH;
-  #publishedAt = -Infinity;
-  #rateAt = 0;
-  readonly #rateFrames: number[] = [];
-  readonly #base: Map<LinkField, number>;
-  readonly #vcBase: {
-    frames: number;
-    badFrames: number;
-    rsCorrectedSymbols: number;
-    sequenceErrors: number;
-  }[];
 
   constructor(opts: DownlinkChainOptions) {
     this.linkId = opts.linkId;
     this.station = opts.config.station;
     this.#sink = opts.sink;
     this.#decom = opts.decom;
-    this.#metrics = opts.metrics;
-    this.#clock = opts.clock;
     this.#files = opts.files;
-    this.#log = opts.log ?? null;
+    this.#badInput =
+      opts.log === undefined ? null : new BadInputLog(opts.log, opts.clock, opts.linkId, this.station);
     this.pipeline = new DownlinkPipeline(opts.config, {
       frame: (f) => this.#frame(f),
       packet: (p) => this.packet(p),
@@ -123,22 +91,10 @@ export class DownlinkChain {
     });
     const sink = this.#sink;
     this.#decomOut = { sample: (s) => sink.sample(s), event: (e) => sink.event(e) };
-    // A restarted acquisition thread adds to the totals its predecessor left: counters never go back.
-    const m = this.#metrics;
-    this.#base = new Map();
-    this.#vcBase = [];
-    if (m !== null) {
-      for (const f of TOTALS) this.#base.set(f, m.get(f));
-      for (let v = 0; v < 64; v++) {
-        this.#vcBase.push({
-          frames: m.getVc(v, 'frames'),
-          badFrames: m.getVc(v, 'badFrames'),
-          rsCorrectedSymbols: m.getVc(v, 'rsCorrectedSymbols'),
-          sequenceErrors: m.getVc(v, 'sequenceErrors'),
-        });
-      }
-    }
-    this.#rateAt = this.#clock.monoMs();
+    this.#metrics =
+      opts.metrics === null
+        ? null
+        : new LinkMetricsPublisher(opts.metrics, opts.clock, this.pipeline, this.#counts);
   }
 
   get up(): boolean {
@@ -147,7 +103,7 @@ export class DownlinkChain {
 
   /** CADU byte stream (link delivery 'stream'). */
   push(bytes: Uint8Array, ertUs: number): void {
-    this.#bytes += bytes.length;
+    this.#counts.bytes += bytes.length;
     this.#stream = true;
     this.pipeline.push(bytes, ertUs);
     this.#followSync();
@@ -157,8 +113,8 @@ export class DownlinkChain {
 
   /** One code block without its marker (link delivery 'block'). */
   pushBlock(block: Uint8Array, ertUs: number): void {
-    this.#bytes += block.length;
-    this.#blocks++;
+    this.#counts.bytes += block.length;
+    this.#counts.blocks++;
     this.#stream = false;
     this.pipeline.pushBlock(block, ertUs);
     this.#followInput();
@@ -169,10 +125,12 @@ export class DownlinkChain {
   packet(p: PacketIn): void {
     const processor = this.#decom?.processor ?? null;
     if (processor !== null) {
-      const min = this.#minLengthOf(processor, p.apid);
-      if (p.data.length < min && (p.quality & Quality.LENGTH_MISMATCH) === 0) {
+      if (
+        !this.#lengthMatches(processor, p.apid, p.data.length) &&
+        (p.quality & Quality.LENGTH_MISMATCH) === 0
+      ) {
         p.quality |= Quality.LENGTH_MISMATCH;
-        this.#lengthMismatches++;
+        this.#counts.lengthMismatches++;
       }
     }
     this.#sink.packet(p);
@@ -189,9 +147,9 @@ export class DownlinkChain {
       this.pipeline.flush();
       this.#sync = SyncState.SEARCH;
       this.#followInput();
-      this.#endBurst('link down');
+      this.#badInput?.end('link down');
     }
-    this.#metrics?.add(up ? 'linkUps' : 'linkDowns', 1);
+    this.#metrics?.linkChanged(up);
     const [severity, type, what] = up
       ? (['INFO', 'LINK_UP', 'Acquisition of signal'] as const)
       : (['WARNING', 'LINK_DOWN', 'Loss of signal'] as const);
@@ -201,62 +159,13 @@ export class DownlinkChain {
 
   /** The transport's own counters, published with the chain's. */
   setTransport(t: TransportCounters): void {
-    this.#transport = t;
+    this.#counts.transport = t;
     this.#followInput();
   }
 
-  /** Copies the counters to the shared metrics buffer (at most every PUBLISH_MS unless forced). */
+  /** Copies the counters to the shared metrics buffer (throttled unless forced). */
   publish(force = false): void {
-    const m = this.#metrics;
-    if (m === null) return;
-    const now = this.#clock.monoMs();
-    if (!force && now - this.#publishedAt < PUBLISH_MS) return;
-    this.#publishedAt = now;
-    const s = this.pipeline.stats();
-    const c = s.counters;
-    const totals: Record<(typeof TOTALS)[number], number> = {
-      bytes: this.#bytes,
-      blocks: this.#blocks + s.syncCounters.blocks,
-      frames: c.frames,
-      badFrames: c.badFrames,
-      crcErrors: c.crcErrors,
-      headerErrors: c.headerErrors,
-      rsCorrectedSymbols: c.rsCorrectedSymbols,
-      rsUncorrectableFrames: c.rsUncorrectableFrames,
-      idleFrames: c.idleFrames,
-      unselectedFrames: c.unselectedFrames,
-      vcSequenceErrors: c.vcSequenceErrors,
-      invertedFrames: c.invertedFrames,
-      garbageBytes: s.syncCounters.garbageBytes,
-      lockLosses: s.syncCounters.lockLosses,
-      packets: s.packets.packets,
-      idlePackets: s.packets.idlePackets,
-      incompletePackets: s.packets.incompletePackets,
-      packetHeaderErrors: s.packets.headerErrors,
-      packetSequenceErrors: s.packets.sequenceErrors,
-      lengthMismatches: this.#lengthMismatches,
-      connectFailures: this.#transport.connectFailures,
-      connectionsRefused: this.#transport.refused,
-      connectionsReplaced: this.#transport.replaced,
-      skippedBytes: this.#transport.skippedBytes,
-    };
-    for (const f of TOTALS) m.set(f, this.#base.get(f)! + totals[f]);
-    m.set('up', this.#up ? 1 : 0);
-    m.set('syncLocked', this.#sync === SyncState.LOCK ? 1 : 0);
-    const rate = now - this.#rateAt >= RATE_WINDOW_MS;
-    for (const vc of s.vcs) {
-      const b = this.#vcBase[vc.vcid]!;
-      m.setVc(vc.vcid, 'frames', b.frames + vc.frames);
-      m.setVc(vc.vcid, 'badFrames', b.badFrames + vc.badFrames);
-      m.setVc(vc.vcid, 'rsCorrectedSymbols', b.rsCorrectedSymbols + vc.rsCorrections);
-      m.setVc(vc.vcid, 'sequenceErrors', b.sequenceErrors + vc.sequenceErrors);
-      if (rate) {
-        const before = this.#rateFrames[vc.vcid] ?? 0;
-        m.setVc(vc.vcid, 'frameRate', ((vc.frames - before) * 1000) / (now - this.#rateAt));
-        this.#rateFrames[vc.vcid] = vc.frames;
-      }
-    }
-    if (rate) this.#rateAt = now;
+    this.#metrics?.publish(this.#up, this.#sync === SyncState.LOCK, force);
   }
 
   /** A lock is reported before the first frame it delivers; a loss once the chunk is through. */
@@ -269,60 +178,12 @@ export class DownlinkChain {
     else this.#event('WARNING', 'SYNC_LOSS', `Frame sync lost at ${this.station}: searching`);
   }
 
-  /**
-   * Bad input is logged once per burst, not per byte or frame: a warning when it begins, a summary
-   * when BAD_INPUT_QUIET_MS pass without more (checked at the next delivery or publication).
-   */
+  /** Bad input is logged once per burst, not per byte or frame. */
   #followInput(): void {
-    if (this.#log === null) return;
-    const now = this.#clock.monoMs();
-    const seen = this.#seen;
-    const garbageBytes = this.pipeline.syncCounters.garbageBytes;
-    const badFrames = this.pipeline.counters.badFrames;
-    const skippedBytes = this.#transport.skippedBytes;
-    if (
-      garbageBytes === seen.garbageBytes &&
-      badFrames === seen.badFrames &&
-      skippedBytes === seen.skippedBytes
-    ) {
-      if (this.#burst !== null && now - this.#burst.lastMs >= BAD_INPUT_QUIET_MS)
-        this.#endBurst('input clean');
-      return;
-    }
-    if (this.#burst === null) {
-      this.#burst = { sinceMs: now, lastMs: now, ...seen };
-      this.#log.warn(
-        {
-          link: this.linkId,
-          station: this.station,
-          garbageBytes: garbageBytes - seen.garbageBytes,
-          badFrames: badFrames - seen.badFrames,
-          skippedBytes: skippedBytes - seen.skippedBytes,
-        },
-        `bad input on link ${this.linkId} (${this.station}): burst began`,
-      );
-    }
-    this.#burst.lastMs = now;
-    seen.garbageBytes = garbageBytes;
-    seen.badFrames = badFrames;
-    seen.skippedBytes = skippedBytes;
-  }
-
-  #endBurst(why: string): void {
-    const b = this.#burst;
-    if (b === null || this.#log === null) return;
-    this.#burst = null;
-    const seen = this.#seen;
-    this.#log.info(
-      {
-        link: this.linkId,
-        station: this.station,
-        garbageBytes: seen.garbageBytes - b.garbageBytes,
-        badFrames: seen.badFrames - b.badFrames,
-        skippedBytes: seen.skippedBytes - b.skippedBytes,
-        durationMs: b.lastMs - b.sinceMs,
-      },
-      `bad input on link ${this.linkId} (${this.station}): burst over (${why})`,
+    this.#badInput?.follow(
+      this.pipeline.syncCounters.garbageBytes,
+      this.pipeline.counters.badFrames,
+      this.#counts.transport.skippedBytes,
     );
   }
 
@@ -387,17 +248,21 @@ export class DownlinkChain {
     e.sequenceErrors = 0;
   }
 
-  #minLengthOf(processor: PacketProcessor, apid: number): number {
+  /** Whether a packet of `bytes` has a length its container allows (any, for an APID without one). */
+  #lengthMatches(processor: PacketProcessor, apid: number, bytes: number): boolean {
     if (processor !== this.#lengthsOf) {
       // Recomputed when a reload brings another processor.
-      const min = new Int32Array(0x800);
+      const min = new Float64Array(0x800);
+      const max = new Float64Array(0x800).fill(Infinity);
       for (const c of processor.mdb.containers) {
-        for (const e of c.entries) min[c.apid] = Math.max(min[c.apid]!, endByte(e.fields));
+        min[c.apid] = c.length.min;
+        max[c.apid] = c.length.max;
       }
       this.#minLength = min;
+      this.#maxLength = max;
       this.#lengthsOf = processor;
     }
-    return this.#minLength[apid] ?? 0;
+    return bytes >= (this.#minLength[apid] ?? 0) && bytes <= (this.#maxLength[apid] ?? Infinity);
   }
 
   #event(severity: Severity, type: string, message: string, time = this.#sink.nowUs()): void {
@@ -407,30 +272,3 @@ export class DownlinkChain {
 }
 
 const CLCW_FLAGS = ['no RF available', 'no bit lock', 'lockout', 'wait', 'retransmit'] as const;
-
-const TOTALS = [
-  'bytes',
-  'blocks',
-  'frames',
-  'badFrames',
-  'crcErrors',
-  'headerErrors',
-  'rsCorrectedSymbols',
-  'rsUncorrectableFrames',
-  'idleFrames',
-  'unselectedFrames',
-  'vcSequenceErrors',
-  'invertedFrames',
-  'garbageBytes',
-  'lockLosses',
-  'packets',
-  'idlePackets',
-  'incompletePackets',
-  'packetHeaderErrors',
-  'packetSequenceErrors',
-  'lengthMismatches',
-  'connectFailures',
-  'connectionsRefused',
-  'connectionsReplaced',
-  'skippedBytes',
-] as const satisfies readonly LinkField[];

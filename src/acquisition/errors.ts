@@ -19,6 +19,8 @@ export const AcquisitionErrorCode = {
   ERR_ACQUISITION_NOT_RUNNING: 'ERR_ACQUISITION_NOT_RUNNING',
   /** A control request needs a mission database, and the running source has none. */
   ERR_NO_MDB: 'ERR_NO_MDB',
+  /** The acquisition thread ended, or failed to start, without an error code of its own. */
+  ERR_ACQUISITION_FAILED: 'ERR_ACQUISITION_FAILED',
   /** The control handler failed without a code of its own. */
   ERR_CONTROL_FAILED: 'ERR_CONTROL_FAILED',
   /** The acquisition worker received a message it does not understand. */

@@ -1,5 +1,6 @@
 // Messages between the main thread and the acquisition worker (discriminated on `kind`).
 import type { Stream } from '../../protocol/constants.ts';
+import type { MdbText } from '../mdb/load.ts';
 import type { DownlinkMetricsBuffers } from '../metrics/downlink.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
 import type { ValueTableBuffers } from '../ring/value-table.ts';
@@ -10,8 +11,12 @@ export interface AcquisitionWorkerData {
   rings: RingSetBuffers;
   valueTable: ValueTableBuffers;
   source: SourceSpec;
-  /** The mission database file the thread loads (the main thread has checked it loads). */
-  mdbFile?: string;
+  /**
+   * The mission database in force, as the main thread accepted it (its dictionary is the one the
+   * value table, the actors and the display index by). The thread parses this text and never
+   * reads the file itself: a file edited on disk since would decode with other parameters.
+   */
+  mdb?: MdbText;
   /** Link, VC and decommutation counters for /metrics. */
   downlinkMetrics?: DownlinkMetricsBuffers;
   /** A pino level name; default 'info'. */
@@ -38,6 +43,8 @@ export type FromAcquisition =
   /** Replies to inject once its records are committed: every ring's head, in STREAMS order. */
   | { kind: 'injected'; heads: number[] }
   | { kind: 'stopped' }
+  /** A reload was accepted (sent before its control-reply): the database a restart must start with. */
+  | { kind: 'database'; database: MdbText }
   /** The handler's JSON-able reply to `control` `id`; `error` instead when the handler threw. */
   | { kind: 'control-reply'; id: number; reply: unknown; error?: ControlFailure }
   /** Sent just before the thread ends on an error; `code` is the error's code when it has one. */

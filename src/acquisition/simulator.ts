@@ -59,6 +59,11 @@ export const FRAME_SCHEDULE: readonly { vcid: number; apids: readonly number[] }
 ];
 
 const MAX_FRAME_RATE_HZ = 10_000;
+/**
+ * A catch-up burst after a stall writes at most this share of any ring: the rest still holds what
+ * readers a little behind have not read yet, so a burst does not overrun them all at once.
+ */
+export const CATCH_UP_RING_SHARE = 1 / 4;
 const PACKET_HEADER_BYTES = 6;
 /** Secondary header: spacecraft time, µs since 1970 in 8 octets (the demo mission's PKT.SCET). */
 const PACKET_TIME_BYTES = 8;
@@ -149,6 +154,37 @@ function filesOf(cfg: SimulatorConfig): LinkFilesConfig | null {
   return badFrameFile.enabled || contactFiles.length > 0 ? { badFrameFile, contactFiles } : null;
 }
 
+/**
+ * The most ticks one wake-up runs after a stall: 1 s of frames, and no more than
+ * CATCH_UP_RING_SHARE of any ring (`ringSlots`) at `perTick` records per tick (both in STREAMS
+ * order); at least 1. The older due ticks are skipped.
+ */
+export function catchUpLimit(
+  rateHz: number,
+  ringSlots: readonly number[] | undefined,
+  perTick: readonly number[],
+): number {
+  let limit = Math.ceil(rateHz);
+  for (const [r, slots] of (ringSlots ?? []).entries()) {
+    const records = perTick[r] ?? 0;
+    if (records > 0) limit = Math.min(limit, Math.floor((slots * CATCH_UP_RING_SHARE) / records));
+  }
+  return Math.max(1, limit);
+}
+
+/** Most records one tick writes per ring (STREAMS order): a frame, its packets, their samples; events not bounded. */
+function recordsPerTick(mdb: Mdb | null): number[] {
+  const entries = new Map(mdb?.containers.map((c) => [c.apid, c.entries.length]));
+  const derived = mdb === null ? 0 : mdb.derivedOrder.length;
+  const samples = (apids: readonly number[]) => apids.reduce((n, a) => n + (entries.get(a) ?? 0), 0);
+  return [
+    1,
+    Math.max(...FRAME_SCHEDULE.map((s) => s.apids.length)),
+    Math.max(...FRAME_SCHEDULE.map((s) => (s.apids.length === 0 ? 0 : samples(s.apids) + derived))),
+    0,
+  ];
+}
+
 export function defineSimulator(cfg: SimulatorConfig, mdb: Mdb | null): SourceDefinition {
   validateSimulatorConfig(cfg);
   if (mdb === null) {
@@ -183,7 +219,18 @@ class Simulator implements Source {
     this.#clock = clock;
     this.#context = context;
     this.#model = new SpacecraftModel(new Prng(cfg.seed), Math.round(cfg.frameRateHz * cfg.frameLength * 8));
-    this.#ticker = new Ticker(clock, cfg.frameRateHz, (first, count) => this.#onTicks(first, count));
+    // Sized with the database at start; a reload may change its containers a little, not the bound's purpose.
+    const maxCatchUp = catchUpLimit(
+      cfg.frameRateHz,
+      context.ringSlots,
+      recordsPerTick(context.decom?.processor.mdb ?? null),
+    );
+    this.#ticker = new Ticker(
+      clock,
+      cfg.frameRateHz,
+      (first, count, skipped) => this.#onTicks(first, count, skipped),
+      maxCatchUp,
+    );
     this.#framer = framerOf(cfg);
     // Its own stream of numbers: turning impairments on does not change the spacecraft's telemetry.
     this.#impairments = new Impairments(cfg.impairments ?? NO_IMPAIRMENTS, cfg.seed ^ 0x5eed);
@@ -241,7 +288,15 @@ class Simulator implements Source {
     await this.#files?.close();
   }
 
-  #onTicks(first: number, count: number): void {
+  #onTicks(first: number, count: number, skipped: number): void {
+    if (skipped > 0) {
+      // The thread was held up (GC, a blocked event loop): the oldest frames are a gap, as a real
+      // link's would be, rather than a burst larger than the rings can give readers.
+      this.#context.log.warn(
+        { skipped, totalSkipped: this.#ticker.skipped, caughtUp: count },
+        'simulator fell behind: frames skipped',
+      );
+    }
     const sink = this.#sink!;
     for (let n = first; n < first + count; n++) this.#tick(sink, n);
     sink.commit();

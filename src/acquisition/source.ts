@@ -89,6 +89,11 @@ export interface SourceContext {
   /** Link and VC counters (src/metrics/downlink.ts); null when nobody reads them. */
   metrics: DownlinkMetricsBuffers | null;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Slots of each ring the sink writes, in STREAMS order: a source that can fall behind bounds its
+   * catch-up bursts by them. Absent: no bound known.
+   */
+  ringSlots?: readonly number[];
 }
 
 export interface SourceDefinition {

@@ -4,8 +4,11 @@
 // gap, as a real link would show) instead of replaying a burst the readers cannot use.
 import type { Clock } from '../util/clock.ts';
 
-/** Called with the first due tick index and how many ticks are due (≥ 1). */
-export type TickHandler = (first: number, count: number) => void;
+/**
+ * Called with the first due tick index, how many ticks are due (≥ 1), and how many due ticks
+ * before `first` were skipped (0 unless the ticker fell more than `maxCatchUp` behind).
+ */
+export type TickHandler = (first: number, count: number, skipped: number) => void;
 
 export class Ticker {
   readonly #clock: Clock;
@@ -16,6 +19,7 @@ export class Ticker {
   #next = 0;
   #timer: unknown;
   #running = false;
+  #skipped = 0;
 
   constructor(
     clock: Clock,
@@ -42,15 +46,25 @@ export class Ticker {
     this.#clock.clearTimeout(this.#timer);
   }
 
+  /** Ticks skipped since start, over all stalls. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
   #wake(): void {
     // The small epsilon keeps a wake-up at exactly the due time (as a fake clock delivers)
     // from rounding down to the previous tick.
     const due = Math.floor((this.#clock.nowMs() - this.#startMs) / this.#periodMs + 1e-6) + 1;
     let first = this.#next;
-    if (due - first > this.#maxCatchUp) first = due - this.#maxCatchUp;
+    let skipped = 0;
+    if (due - first > this.#maxCatchUp) {
+      skipped = due - this.#maxCatchUp - first;
+      first = due - this.#maxCatchUp;
+      this.#skipped += skipped;
+    }
     if (due > first) {
       this.#next = due;
-      this.#onTicks(first, due - first);
+      this.#onTicks(first, due - first, skipped);
     }
     if (!this.#running) return;
     const delay = this.#startMs + this.#next * this.#periodMs - this.#clock.nowMs();

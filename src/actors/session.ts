@@ -254,6 +254,8 @@ export class Session {
       heartbeatMs: ctx.config.server.heartbeatMs,
       serverTime: ctx.clock.nowUs(),
       ...(names ? { parameters: names } : {}),
+      // SPEC §6 "ACK head": where the catch-up ends; an archive request has no live part.
+      ...(req.mode === 'realtime' && this.#sub.headSeq !== undefined ? { head: this.#sub.headSeq } : {}),
     });
     ctx.metrics.add(AgencyCounter.ACKS, grant.agency.index, 1);
     this.#log.info(

@@ -1,21 +1,19 @@
 // A session's realtime subscription: its cursor in the ring, its delivery policy for
 // falling behind (ICD §6), rate decimation, and the value-table snapshot it starts with.
+// Its replays from the archive (`since`, `mode: archive`) are subscription-replay.ts.
 import { ByeReason, MessageType } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
-import { ArchiveError, ArchiveErrorCode } from '../archive/errors.ts';
-import type { ArchiveQueryChannel } from '../archive/query-client.ts';
-import type { EncodeOptions } from '../archive/query-protocol.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
-import { replayArchive } from './archive-replay.ts';
 import type { Grant } from './authorize.ts';
-import { archiveFilter, type BackfillTarget, backfill } from './backfill.ts';
+import type { BackfillTarget } from './backfill.ts';
 import type { ActorContext } from './context.ts';
 import { type SharedData, singleData } from './data-body.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
 import type { ValidRequest } from './request.ts';
 import { Selection } from './selection.ts';
 import type { Session } from './session.ts';
+import { SubscriptionReplay } from './subscription-replay.ts';
 
 /** How many of the newest skipped records a `latest` client gets when it has caught up. */
 const LATEST_CATCH_UP = 64;
@@ -36,10 +34,10 @@ export class Subscription implements Subscriber {
   /** Ring position where the current run of skipping began; -1 when not skipping. */
   #missedFrom = -1;
   #retired = false;
-  #query: ArchiveQueryChannel | undefined;
-  /** Set while a replay waits for the client to read. */
-  #drainWaiter: (() => void) | undefined;
+  readonly #replay: SubscriptionReplay;
   #lastSeqSent = 0;
+  /** seq of the stream's newest record at activation (undefined: none in the ring); ACK `head`. */
+  headSeq: number | undefined;
   /** Parameter records up to this seq are already in the snapshot DATA. */
   #snapshotSeq = -1;
   readonly #lastSampleErt: Float64Array | null;
@@ -64,6 +62,18 @@ export class Subscription implements Subscriber {
     this.#minIntervalUs = req.rateHz === undefined ? 0 : 1e6 / req.rateHz;
     this.#lastSampleErt =
       req.rateHz === undefined ? null : new Float64Array(ctx.dictionary.length).fill(-Infinity);
+    const parameters = this.selection.everything ? undefined : grant.parameters;
+    this.#replay = new SubscriptionReplay(ctx, session.out, req, parameters, () => this.#open);
+  }
+
+  /** True once an archive replay has sent END (heartbeats then say IDLE). */
+  get ended(): boolean {
+    return this.#replay.ended;
+  }
+
+  /** True while an archive replay runs. */
+  get replaying(): boolean {
+    return this.#replay.replaying;
   }
 
   /** Joins the live stream at the ring head. */
@@ -71,14 +81,18 @@ export class Subscription implements Subscriber {
     // The head is taken before the snapshot: a sample committed in between is either in
     // the snapshot (then skipped in admit() by seq) or after it, so none is lost or repeated.
     this.cursor = this.#ctx.reader.head(this.selection.ring);
+    // ACK `head` (SPEC §6): the seq just below the cursor (same head load), so every live record
+    // is larger; if the writer lapped the whole ring meanwhile, `head` is left out, not guessed.
+    const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
+    const read = this.cursor > 0 ? this.#ctx.reader.readMeta(this.selection.ring, this.cursor - 1, meta) : -1;
+    this.headSeq = read === 0 ? meta.seq : undefined;
   }
 
   /** Ends this subscription's own activity (a switch replaced it, or the session ended). */
   retire(): void {
     this.#retired = true;
     // Closing the query's port ends its pool task: no page is read for a client that left.
-    this.#query?.close();
-    this.#drainWaiter?.();
+    this.#replay.close();
   }
 
   get #open(): boolean {
@@ -93,7 +107,8 @@ export class Subscription implements Subscriber {
   start(release: () => void): void {
     const fail = (err: unknown) => this.#session.fail(err);
     if (this.#req.mode === 'archive') {
-      this.#playArchive()
+      this.#replay
+        .archive(this.#target())
         .finally(release)
         .then((records) => {
           if (records === undefined || !this.#open) return;
@@ -107,94 +122,14 @@ export class Subscription implements Subscriber {
       return;
     }
     // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
-    this.#replay(this.#req.since).then((joined) => {
-      if (joined && this.#open) this.#fanout.add(this);
+    this.#replay.since(this.#req.since, this.#target()).then((cursor) => {
+      if (cursor === undefined || !this.#open) return;
+      this.cursor = cursor;
+      this.#fanout.add(this);
+      // The join is up to JOIN_DISTANCE behind the head: deliver that now, not at the next
+      // doorbell, which a quiet stream may not ring for long (the catch-up would end late).
+      if (this.cursor < this.#ctx.reader.head(this.selection.ring)) this.#fanout.pump();
     }, fail);
-  }
-
-  /** A query in the archive pool, closed with this subscription. */
-  #openQuery(): ArchiveQueryChannel | undefined {
-    this.#query = this.#ctx.archive?.open();
-    return this.#query;
-  }
-
-  /** A query that failed because the session left is not an error. */
-  #unlessLeft(err: unknown): undefined {
-    if (this.#open) throw err;
-    return undefined;
-  }
-
-  #encoding(): EncodeOptions {
-    const { maxDataBytes, maxRecordsPerData } = this.#ctx.config.session;
-    return {
-      stream: this.#req.stream,
-      timeBy: this.#req.timeBy,
-      maxDataBytes,
-      maxRecordsPerData,
-      sliceUs: 0,
-    };
-  }
-
-  /**
-   * `since` (ICD §5): replays every record after `since` the server holds, then leaves the
-   * subscription positioned to join the fan-out. False if it was retired meanwhile.
-   */
-  async #replay(since: number): Promise<boolean> {
-    const parameters = this.selection.everything ? undefined : this.#grant.parameters;
-    const filter = archiveFilter(this.#req, parameters);
-    const open = () => {
-      const query = this.#openQuery();
-      // authorize() refuses `since` without an archive.
-      if (query === undefined)
-        throw new ArchiveError(ArchiveErrorCode.ERR_ARCHIVE_OPEN, 'since without an archive');
-      return query;
-    };
-    const cursor = await backfill(this.#ctx, open, this.#target(), since, filter, this.#encoding())
-      .catch((err: unknown) => this.#unlessLeft(err))
-      .finally(() => this.#query?.close());
-    if (cursor === undefined || !this.#open) return false;
-    this.cursor = cursor;
-    return true;
-  }
-
-  /** True once an archive replay has sent END (heartbeats then say IDLE). */
-  ended = false;
-  /** True while an archive replay runs. */
-  replaying = false;
-
-  /**
-   * `mode: archive` (ICD §5): the archived records of the request's range; resolves with
-   * how many were sent, or undefined if the session left or switched meanwhile.
-   */
-  async #playArchive(): Promise<number | undefined> {
-    const query = this.#openQuery();
-    if (query === undefined) return undefined;
-    const parameters = this.selection.everything ? undefined : this.#grant.parameters;
-    this.replaying = true;
-    const count = await replayArchive(
-      this.#ctx.clock,
-      query,
-      this.#target(),
-      {
-        stream: this.#req.stream,
-        from: this.#req.fromUs ?? 0,
-        // `to` absent = up to now (ICD §5): fixed at the request, so the replay ends; a
-        // `from` in the future then makes an empty range, answered with END {records: 0}.
-        to: this.#req.toUs ?? Math.max(this.#req.fromUs ?? 0, this.#ctx.clock.nowUs() + 1),
-        timeBy: this.#req.timeBy,
-        filter: archiveFilter(this.#req, parameters),
-      },
-      this.#req.speed,
-      this.#ctx.config.session,
-    )
-      .catch((err: unknown) => this.#unlessLeft(err))
-      .finally(() => {
-        this.replaying = false;
-        query.close();
-      });
-    if (count === undefined || !this.#open) return undefined;
-    this.ended = true;
-    return count;
   }
 
   /** This subscription as the destination of a replay (since backfill, archive mode). */
@@ -210,25 +145,9 @@ export class Subscription implements Subscriber {
         if (skipped > 0) this.#skip(skipped);
         this.#send(false, data);
       },
-      writable: () => this.#writable(),
+      writable: () => this.#replay.writable(),
       gap: (n) => this.#skip(n),
     };
-  }
-
-  /** Resolves when the client has read enough of what was queued for it. */
-  #writable(): Promise<void> {
-    // Waiting only makes sense when 'drain' will come: below the socket's own high-water
-    // mark it never does, whatever latestHighWaterBytes says.
-    const out = this.#session.out;
-    if (out.buffered <= this.#ctx.config.session.latestHighWaterBytes || !out.needDrain || !this.#open) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.#drainWaiter = () => {
-        this.#drainWaiter = undefined;
-        resolve();
-      };
-    });
   }
 
   /** A parameters session starts with the current value of every subscribed parameter. */
@@ -329,10 +248,7 @@ export class Subscription implements Subscriber {
    * them now (ICD §6: "gets the newest data"), not only when the stream next produces one.
    */
   drained(): void {
-    if (this.#drainWaiter) {
-      this.#drainWaiter();
-      return;
-    }
+    if (this.#replay.wake()) return;
     if (this.#req.delivery !== 'latest' || this.#missedFrom < 0 || this.congested() || !this.#session.open)
       return;
     this.#fanout.catchUp(this, LATEST_CATCH_UP);

@@ -17,6 +17,8 @@ export const ArchiveErrorCode = {
   ERR_QUERY_CLOSED: 'ERR_QUERY_CLOSED',
   /** The recorder thread got a message it does not understand. */
   ERR_WORKER_MESSAGE: 'ERR_WORKER_MESSAGE',
+  /** The recorder thread ended on its own (crashed, killed, or failed to start) with no coded error. */
+  ERR_RECORDER_EXITED: 'ERR_RECORDER_EXITED',
 } as const;
 export type ArchiveErrorCode = (typeof ArchiveErrorCode)[keyof typeof ArchiveErrorCode];
 

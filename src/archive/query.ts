@@ -6,7 +6,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Stream } from '../../protocol/constants.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import { ArchiveError, ArchiveErrorCode } from './errors.ts';
-import { HAS_SCET, ringOf, SCHEMA_VERSION } from './store.ts';
+import { HAS_SCET, KEY_INDEX, ringOf, SCHEMA_VERSION } from './store.ts';
 
 export type TimeBy = 'ert' | 'scet';
 
@@ -59,6 +59,10 @@ export interface Page {
 }
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+/** Most key values a query seeks one by one in the key index (KEY_INDEX); a larger set walks
+ * the time index. Each value's seek reads up to a page of index entries, so a page costs at
+ * most this many pages of (small, index-only) entries whatever the keys' density. */
+const KEY_SEEK_MAX = 16;
 const COLUMNS = 'seq, ert, scet, key1, key2, quality, payload';
 
 /** A read-only connection to an archive file. One per thread; close it when the thread ends. */
@@ -66,6 +70,8 @@ export class ArchiveReader {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #hasHoles: boolean;
+  /** Streams whose key index exists: a file still at version 2 (not yet opened by a recorder) has none. */
+  readonly #keyed: ReadonlySet<Stream>;
 
   constructor(path: string) {
     try {
@@ -76,8 +82,9 @@ export class ArchiveReader {
       });
     }
     const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    // Version 1 lacks only `holes` (the recorder adds it): still readable, e.g. by `scs export`.
-    if (version !== SCHEMA_VERSION && version !== 1) {
+    // Version 1 lacks `holes` and version 2 the key indexes (the recorder adds both): still
+    // readable, e.g. by `scs export`, key-filtered queries then walking the time index.
+    if (version !== SCHEMA_VERSION && version !== 1 && version !== 2) {
       this.#db.close();
       throw new ArchiveError(
         ArchiveErrorCode.ERR_ARCHIVE_SCHEMA,
@@ -85,14 +92,19 @@ export class ArchiveReader {
       );
     }
     this.#hasHoles = version >= 2;
+    const indexes = this.#db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").all() as {
+      name: string;
+    }[];
+    const names = new Set(indexes.map((i) => i.name));
+    this.#keyed = new Set(Object.keys(KEY_INDEX).filter((s) => names.has(`${s}_key`)) as Stream[]);
   }
 
   /** One page of `q`: up to `maxRows` rows after `after` (null: from the start). */
   page(q: ArchiveQuery, after: PageCursor | null, maxRows: number): Page {
-    const spec = compile(q);
+    const spec = compile(q, this.#keyed.has(q.stream));
     const returned = after?.returned ?? 0;
     const want = Math.min(Math.floor(maxRows), spec.limit - returned);
-    if (!(want > 0)) return { rows: [], next: null };
+    if (!(want > 0) || spec.none) return { rows: [], next: null };
     const st = this.#statement(spec.sql);
     const rows = (spec.bySeq
       ? st.all(after?.seq ?? spec.afterSeq, spec.maxSeq, spec.from, spec.to, ...spec.filterArgs, want)
@@ -100,8 +112,8 @@ export class ArchiveReader {
           after?.time ?? spec.from,
           after?.seq ?? -1,
           spec.to,
-          ...spec.filterArgs,
           want,
+          ...spec.filterArgs,
         )) as unknown as ArchiveRow[];
     const last = rows.at(-1);
     if (last === undefined || rows.length < want) return { rows, next: null };
@@ -117,7 +129,7 @@ export class ArchiveReader {
 
   /** A cursor over `q`, `pageSize` rows per page. */
   open(q: ArchiveQuery, pageSize = 1000): QueryCursor {
-    compile(q);
+    compile(q, false);
     return new QueryCursor(this, q, pageSize);
   }
 
@@ -225,9 +237,17 @@ interface Compiled {
   maxSeq: number;
   limit: number;
   filterArgs: (string | number)[];
+  /** A filter list is empty: nothing matches, nothing need be read. */
+  none: boolean;
 }
 
-function compile(q: ArchiveQuery): Compiled {
+/**
+ * The statement of one page of `q`. Time-ordered pages bind (?1, ?2) = the previous page's last
+ * (time, seq), ?3 = `to`, ?4 = rows wanted, then the filter's values; resume pages bind their
+ * own order (see page()). Every shape names its index, so the planner can never pick a key index
+ * with a sort (it would read every row of the keys in the range before the first).
+ */
+function compile(q: ArchiveQuery, keyed: boolean): Compiled {
   const stream = q.stream;
   ringOf(stream);
   const timeBy = q.timeBy ?? 'ert';
@@ -242,29 +262,76 @@ function compile(q: ArchiveQuery): Compiled {
   if (!(Number.isInteger(afterSeq) && afterSeq >= 0)) bad(`afterSeq ${afterSeq} is not a seq`);
   const limit = q.limit ?? Number.POSITIVE_INFINITY;
   if (!(limit > 0)) bad(`limit ${limit} is not positive`);
-  const { terms, args } = filterSql(stream, q.filter ?? {});
+  const filter = q.filter ?? {};
+  const sets = filterSets(stream, filter);
+  const none = sets.some((s) => s.values.length === 0);
   const bySeq = q.afterSeq !== undefined;
-  const where = bySeq
-    ? // Unary + keeps the planner off the time index: a resume walks the seq (rowid) order.
-      [`seq > ?`, `seq <= ?`, `+${timeBy} >= ?`, `+${timeBy} < ?`, ...terms]
-    : // Row-value order on the (time, seq, …) index: one range scan that starts just after the
-      // previous page's last row; (from, -1) starts at `from` itself.
-      [`(${timeBy}, seq) > (?, ?)`, `${timeBy} < ?`, ...terms];
-  const order = bySeq ? 'seq' : `${timeBy}, seq`;
-  const sql = `SELECT ${COLUMNS} FROM ${stream} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
   const maxSeq = q.maxSeq ?? Number.MAX_SAFE_INTEGER;
-  return { sql, bySeq, timeBy, from, to, afterSeq, maxSeq, limit, filterArgs: args };
+  const base = { bySeq, timeBy, from, to, afterSeq, maxSeq, limit, none };
+  const key = KEY_INDEX[stream];
+  const seek = key && sets.find((s) => s.column === key.column);
+  if (!bySeq && timeBy === 'ert' && keyed && seek && seek.values.length <= KEY_SEEK_MAX && !none) {
+    const rest = sets.filter((s) => s !== seek);
+    return { ...base, ...keySeekSql(stream, seek.values, rest) };
+  }
+  // One bound JSON array whatever the set's size: no statement per set size, no variable limit.
+  const terms = sets.map((s) => `${s.column} IN (SELECT value FROM json_each(?))`);
+  const args: (string | number)[] = sets.map((s) => JSON.stringify(s.values));
+  if (stream === 'events' && filter.minSeverity !== undefined && filter.minSeverity > 0) {
+    terms.push('key1 >= ?');
+    args.push(filter.minSeverity);
+  }
+  if (bySeq) {
+    // NOT INDEXED: a resume walks the seq (rowid) order, which stays usable.
+    const where = ['seq > ?', 'seq <= ?', `${timeBy} >= ?`, `${timeBy} < ?`, ...terms].join(' AND ');
+    const sql = `SELECT ${COLUMNS} FROM ${stream} NOT INDEXED WHERE ${where} ORDER BY seq LIMIT ?`;
+    return { ...base, sql, filterArgs: args };
+  }
+  // Row-value order on the (time, seq, …) index: one range scan that starts just after the
+  // previous page's last row; (from, -1) starts at `from` itself.
+  const numbered = terms.map((t, i) => t.replace('?', `?${5 + i}`));
+  const where = [`(${timeBy}, seq) > (?1, ?2)`, `${timeBy} < ?3`, ...numbered].join(' AND ');
+  const sql = `SELECT ${COLUMNS} FROM ${stream} INDEXED BY ${stream}_${timeBy} WHERE ${where} ORDER BY ${timeBy}, seq LIMIT ?4`;
+  return { ...base, sql, filterArgs: args };
 }
 
-function filterSql(stream: Stream, f: ArchiveFilter): { terms: string[]; args: (string | number)[] } {
-  const terms: string[] = [];
-  const args: (string | number)[] = [];
-  const inSet = (column: string, name: string, values: readonly number[] | undefined) => {
+interface KeySet {
+  column: 'key1' | 'key2';
+  values: number[];
+}
+
+/**
+ * A page of a query by ERT for a few values of the stream's key, from its key index: one seek per
+ * value, each reading at most a page of (ert, seq) entries in order, merged; then the table rows
+ * of the page's seqs. `rest`: the other filters (covered by the index, KEY_INDEX.covers).
+ */
+function keySeekSql(
+  stream: Stream,
+  values: number[],
+  rest: KeySet[],
+): { sql: string; filterArgs: (string | number)[] } {
+  const column = KEY_INDEX[stream]!.column;
+  const restTerms = rest.map((s, i) => ` AND ${s.column} IN (SELECT value FROM json_each(?${5 + i}))`);
+  const filterArgs: (string | number)[] = rest.map((s) => JSON.stringify(s.values));
+  const arm = (p: number, what: string) =>
+    `SELECT ${what} FROM ${stream} INDEXED BY ${stream}_key WHERE ${column} = ?${p} AND (ert, seq) > (?1, ?2) AND ert < ?3${restTerms.join('')} ORDER BY ert, seq LIMIT ?4`;
+  const first = 5 + rest.length;
+  filterArgs.push(...values);
+  if (values.length === 1) return { sql: arm(first, COLUMNS), filterArgs };
+  const arms = values.map((_, i) => `SELECT ert, seq FROM (${arm(first + i, 'ert, seq')})`);
+  const seqs = `SELECT seq FROM (${arms.join(' UNION ALL ')} ORDER BY 1, 2 LIMIT ?4)`;
+  const sql = `SELECT ${COLUMNS} FROM ${stream} NOT INDEXED WHERE seq IN (${seqs}) ORDER BY ert, seq`;
+  return { sql, filterArgs };
+}
+
+/** The filter's value sets that apply to `stream`, each deduplicated (a seek per value must not
+ * return a row twice). */
+function filterSets(stream: Stream, f: ArchiveFilter): KeySet[] {
+  const sets: KeySet[] = [];
+  const inSet = (column: 'key1' | 'key2', name: string, values: readonly number[] | undefined) => {
     if (values === undefined) return;
     if (!values.every((v) => Number.isInteger(v))) bad(`filter ${name} holds a non-integer`);
-    // One bound JSON array whatever the set's size: no statement per set size, no variable limit.
-    terms.push(`${column} IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(values));
+    sets.push({ column, values: [...new Set(values)] });
   };
   switch (stream) {
     case 'frames':
@@ -278,15 +345,17 @@ function filterSql(stream: Stream, f: ArchiveFilter): { terms: string[]; args: (
       inSet('key1', 'parameters', f.parameters);
       break;
     case 'events':
-      if (f.minSeverity !== undefined && f.minSeverity > 0) {
-        terms.push('key1 >= ?');
-        args.push(f.minSeverity);
-      }
       break;
   }
-  return { terms, args };
+  return sets;
 }
 
 function bad(message: string): never {
   throw new ArchiveError(ArchiveErrorCode.ERR_BAD_QUERY, message);
+}
+
+/** The statement a page of `q` runs, on a file with (`keyed`) or without the stream's key index:
+ * what EXPLAIN QUERY PLAN checks. */
+export function pageSql(q: ArchiveQuery, keyed: boolean): string {
+  return compile(q, keyed).sql;
 }

@@ -137,6 +137,14 @@ export class Recorder {
       duplicates: STREAMS.map(() => 0),
       unarchived: STREAMS.map(() => 0),
     };
+    for (let ring = 0; ring < STREAMS.length; ring++) {
+      const start = this.#p.pos[ring]!;
+      const missed = this.#overwrittenSince(ring, lastSeq[ring]!);
+      if (missed === 0) continue;
+      // Counted (and reported) as an overrun up to the start position: the first record notes the hole.
+      this.#p.pos[ring] = start - missed;
+      this.#skipLost(ring, start);
+    }
     this.#txStart = copy(this.#p);
   }
 
@@ -243,7 +251,7 @@ export class Recorder {
       p.pos[ring] = pos + 1;
       // A seq hole is lost records, a seq jump (a restart after a crash), or both: the backfill
       // reports only the lost ones as skipped.
-      if (p.lastSeq[ring]! > 0 && this.#meta.seq !== p.lastSeq[ring]! + 1)
+      if ((p.lastSeq[ring]! > 0 || p.unarchived[ring]! > 0) && this.#meta.seq !== p.lastSeq[ring]! + 1)
         this.#store.noteHole(ring, this.#meta.seq, p.unarchived[ring]!);
       this.#store.append(ring, this.#meta, this.#scratch.subarray(0, len));
       p.lastSeq[ring] = this.#meta.seq;
@@ -350,6 +358,22 @@ export class Recorder {
     const done = Promise.withResolvers<void>();
     const timer = this.#clock.setTimeout(done.resolve, ms);
     return Promise.race([done.promise, this.#stop.promise]).finally(() => this.#clock.clearTimeout(timer));
+  }
+
+  /**
+   * Positions the ring wrote after the archive's last record `seq` and overwrote before this
+   * recorder could read them: a recorder thread restarted while the acquisition went on. The
+   * rings only hold this server run's records, numbered one apart, so the loss is the seq gap
+   * up to the first readable record, at most the positions before it (the rest of the gap is
+   * the seq jump of a restart after a crash). A readable record just before it means the gap
+   * is a seq jump inside the ring, nothing lost.
+   */
+  #overwrittenSince(ring: number, seq: number): number {
+    const pos = this.#p.pos[ring]!;
+    if (pos === 0 || this.#reader.readMeta(ring, pos, this.#meta) !== 0) return 0;
+    const gap = this.#meta.seq - seq - 1;
+    if (gap <= 0 || this.#reader.readMeta(ring, pos - 1, this.#meta) === 0) return 0;
+    return Math.min(pos, gap);
   }
 
   /** The first ring position whose record has seq > `seq` (the ring's seqs increase with position),

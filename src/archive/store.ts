@@ -9,7 +9,7 @@ import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import { ArchiveError, ArchiveErrorCode, isSqliteFull } from './errors.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const PAGE_BYTES = 8192;
 
 /** Streams whose records carry a spacecraft time (frames have none; an event has only `time`, its ERT). */
@@ -19,6 +19,35 @@ export const HAS_SCET: Readonly<Record<Stream, boolean>> = {
   parameters: true,
   events: false,
 };
+
+/**
+ * Per stream, the key a query filters on that can be rare among the stream's records (one
+ * parameter of thousands, one APID, a quiet VC), and its index (`<stream>_key`, version 3):
+ * (key, ert, seq) holds each key's records in time order, so a query for a rare key seeks to its
+ * first row instead of walking the time index past every other key's. Packets carry the VC too,
+ * so a query filtered on both is answered from the index alone. Events (a severity range, few
+ * records) have none.
+ */
+export const KEY_INDEX: Readonly<Partial<Record<Stream, KeyIndex>>> = {
+  frames: { column: 'key1', filter: 'vcids', covers: '' },
+  packets: { column: 'key2', filter: 'apids', covers: ', key1' },
+  parameters: { column: 'key1', filter: 'parameters', covers: '' },
+};
+
+export interface KeyIndex {
+  readonly column: 'key1' | 'key2';
+  /** The ArchiveFilter field naming this key's values. */
+  readonly filter: 'vcids' | 'apids' | 'parameters';
+  /** Further columns carried in the index, so their filters need no table row. */
+  readonly covers: string;
+}
+
+function keyIndexSql(stream: Stream): string {
+  const k = KEY_INDEX[stream];
+  return k === undefined
+    ? ''
+    : `CREATE INDEX IF NOT EXISTS ${stream}_key ON ${stream}(${k.column}, ert, seq${k.covers});`;
+}
 
 /** Where seq is not contiguous, the records known lost there (`lost`): the recorder fell a ring
  * behind. The rest of a hole is a seq jump (a restart after a crash), which loses no record. */
@@ -40,6 +69,16 @@ export interface ArchiveStoreOptions {
   /** A hard ceiling on the file size (rounded down to whole pages): writes beyond fail with
    * ERR_ARCHIVE_FULL exactly as on a full disk. Absent: no ceiling but the disk. */
   maxFileBytes?: number;
+  /** Also keep the `parameters` key index: one parameter's history among thousands is read
+   * from it directly, but every commit then rewrites about one index page per parameter, about
+   * 4× the recording CPU of parameter records (docs/PERFORMANCE.md). Default false: parameter
+   * queries walk the time index. Switching it on builds the index at open; off drops it. */
+  parameterKeyIndex?: boolean;
+}
+
+/** Key indexes this store keeps: all of KEY_INDEX, `parameters` only when asked for. */
+function keyIndexed(stream: Stream, opts: ArchiveStoreOptions): boolean {
+  return KEY_INDEX[stream] !== undefined && (stream !== 'parameters' || opts.parameterKeyIndex === true);
 }
 
 function createSql(stream: Stream): string {
@@ -92,6 +131,7 @@ export class ArchiveStore {
     this.#db = new DatabaseSync(path);
     try {
       this.#init();
+      this.#keyIndexes(opts);
       // Only as a safety valve, should the checkpointer fall far behind: the WAL stays bounded.
       if (opts.checkpoints === 'external') this.#db.exec(`PRAGMA wal_autocheckpoint = ${WAL_VALVE_PAGES}`);
     } catch (err) {
@@ -144,8 +184,8 @@ export class ArchiveStore {
       PRAGMA busy_timeout = 5000;`);
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version === SCHEMA_VERSION) return;
-    if (version === 1) {
-      db.exec(`BEGIN IMMEDIATE; ${HOLES_SQL} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`);
+    if (version === 1 || version === 2) {
+      this.#migrate(version);
       return;
     }
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
@@ -168,6 +208,49 @@ export class ArchiveStore {
     } catch (err) {
       db.exec('ROLLBACK');
       throw err;
+    }
+  }
+
+  /** Brings a version 1 (no `holes`) or 2 file to this version in place, in one transaction: a
+   * failure (a full disk) leaves it as it was. The key indexes follow in #keyIndexes: building
+   * one reads the whole stream (4.8 s for 4.8 GB in the page cache; a cold file at the disk's
+   * read rate), and the recorder starts recording only after that. */
+  #migrate(version: 1 | 2): void {
+    const db = this.#db;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      if (version === 1) db.exec(HOLES_SQL);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw wrapFull(err);
+    }
+  }
+
+  /** Creates the key indexes this store keeps and drops one it no longer keeps (a change of
+   * `parameterKeyIndex`); a no-op once the file matches. Building reads the whole stream. */
+  #keyIndexes(opts: ArchiveStoreOptions): void {
+    const db = this.#db;
+    const existing = new Set(
+      (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    const sql: string[] = [];
+    for (const s of STREAMS) {
+      const want = keyIndexed(s, opts);
+      if (want && !existing.has(`${s}_key`)) sql.push(keyIndexSql(s));
+      if (!want && existing.has(`${s}_key`)) sql.push(`DROP INDEX ${s}_key;`);
+    }
+    if (sql.length === 0) return;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const q of sql) db.exec(q);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw wrapFull(err);
     }
   }
 

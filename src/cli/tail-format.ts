@@ -14,6 +14,9 @@ const hex = (bytes: Uint8Array) =>
 
 function value(v: unknown): string {
   if (v instanceof Uint8Array) return `0x${hex(v)}`;
+  // Calibrated floats carry binary noise (33.544000000000004): 12 significant digits is
+  // beyond any telemetry's precision and reads as the operator expects. JSON Lines keeps all.
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(12)));
   return String(v);
 }
 

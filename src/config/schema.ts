@@ -133,6 +133,8 @@ export interface ArchiveConfig {
   readonly maxAgeDays: number;
   /** The archive is kept at or below this size; 0 means no limit. */
   readonly maxBytes: number;
+  /** Index parameters by (parameter, ert): fast sparse-parameter history, ≈ 4× the recording CPU. */
+  readonly parameterKeyIndex: boolean;
 }
 
 const MAX_PORT = 65_535;
@@ -277,6 +279,7 @@ export const configSchema: SchemaObject = {
       commitMs: int(10, 60_000, 200),
       maxAgeDays: int(0, 36_500, 30),
       maxBytes: int(0, 2 ** 50, 2 * 1024 ** 3),
+      parameterKeyIndex: { type: 'boolean', default: false },
     }),
     display: section({
       enabled: { type: 'boolean', default: true },

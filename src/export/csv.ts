@@ -9,7 +9,12 @@ import type {
 } from '../../protocol/types.ts';
 import { isoUs } from '../cli/tail-format.ts';
 
-const COLUMNS: Record<Stream, readonly string[]> = {
+/** A record field, a µs time field as ISO-8601 UTC (`<field>_iso`), or the byte length of `data`. */
+type Column<R> = (keyof R & string) | `${keyof R & string}_iso` | 'length';
+
+// The header names the columns and the rows follow it: one list per stream, checked against the
+// record type, so the two cannot drift apart.
+const COLUMNS = {
   frames: ['seq', 'ert', 'ert_iso', 'station', 'scid', 'vcid', 'vcfc', 'quality', 'length', 'data'],
   packets: [
     'seq',
@@ -28,6 +33,11 @@ const COLUMNS: Record<Stream, readonly string[]> = {
   ],
   parameters: ['seq', 'name', 'scet', 'scet_iso', 'ert', 'ert_iso', 'raw', 'eng', 'unit', 'limit', 'quality'],
   events: ['seq', 'time', 'time_iso', 'severity', 'source', 'type', 'message', 'parameter', 'value'],
+} as const satisfies {
+  frames: readonly Column<FrameRecord>[];
+  packets: readonly Column<PacketRecord>[];
+  parameters: readonly Column<ParameterRecord>[];
+  events: readonly Column<EventRecord>[];
 };
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -43,65 +53,14 @@ export function csvHeader(stream: Stream): string {
   return `${COLUMNS[stream].join(',')}\r\n`;
 }
 
-function fields(stream: Stream, r: AnyRecord): unknown[] {
-  switch (stream) {
-    case 'frames': {
-      const f = r as FrameRecord;
-      return [
-        f.seq,
-        f.ert,
-        isoUs(f.ert),
-        f.station,
-        f.scid,
-        f.vcid,
-        f.vcfc,
-        f.quality,
-        f.data.byteLength,
-        f.data,
-      ];
-    }
-    case 'packets': {
-      const p = r as PacketRecord;
-      return [
-        p.seq,
-        p.ert,
-        isoUs(p.ert),
-        p.scet,
-        isoUs(p.scet),
-        p.station,
-        p.scid,
-        p.vcid,
-        p.apid,
-        p.ssc,
-        p.quality,
-        p.data.byteLength,
-        p.data,
-      ];
-    }
-    case 'parameters': {
-      const p = r as ParameterRecord;
-      return [
-        p.seq,
-        p.name,
-        p.scet,
-        isoUs(p.scet),
-        p.ert,
-        isoUs(p.ert),
-        p.raw,
-        p.eng,
-        p.unit,
-        p.limit,
-        p.quality,
-      ];
-    }
-    default: {
-      const e = r as EventRecord;
-      return [e.seq, e.time, isoUs(e.time), e.severity, e.source, e.type, e.message, e.parameter, e.value];
-    }
-  }
+function value(r: Readonly<Record<string, unknown>>, column: string): unknown {
+  if (column === 'length') return (r.data as Uint8Array).byteLength;
+  if (column.endsWith('_iso')) return isoUs(r[column.slice(0, -'_iso'.length)] as number);
+  return r[column];
 }
 
 /** One CSV line (with its CRLF) for a record of `stream`. */
 export function csvRow(stream: Stream, r: AnyRecord): string {
-  return `${fields(stream, r).map(cell).join(',')}\r\n`;
+  const fields = r as unknown as Readonly<Record<string, unknown>>;
+  return `${COLUMNS[stream].map((c) => cell(value(fields, c))).join(',')}\r\n`;
 }

@@ -81,6 +81,9 @@ interface Order {
   config: StandingOrderConfig;
   schedule: Schedule;
   timer: unknown;
+  /** The order's last run: the next starts after it, so a run slower than the period (a slow
+   * archive, a long retry) queues the following windows instead of piling up export threads. */
+  last: Promise<unknown>;
 }
 
 export class StandingOrders {
@@ -115,7 +118,7 @@ export class StandingOrders {
       }
       const schedule = scheduleOf(config);
       checkSpec(windowSpec(config, schedule, schedule.everyMs * 2));
-      this.#orders.set(config.id, { config, schedule, timer: undefined });
+      this.#orders.set(config.id, { config, schedule, timer: undefined, last: Promise.resolve() });
     }
   }
 
@@ -131,7 +134,8 @@ export class StandingOrders {
     const order = this.#orders.get(id);
     if (order === undefined)
       throw new ExportError(ExportErrorCode.ERR_EXPORT_SPEC, `no standing order '${id}'`);
-    const p = this.#runWindow(order, tickMs);
+    const p = order.last.then(() => this.#runWindow(order, tickMs));
+    order.last = p;
     this.#running.add(p);
     void p.finally(() => this.#running.delete(p));
     return p;

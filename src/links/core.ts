@@ -1,8 +1,9 @@
 // What every link transport shares: the started/stopped guard, state changes reported only on
-// change, the counters, and the last error.
+// change, the counters, and the last error (LinkCore); and the Link methods around them
+// (LinkBase), so a transport writes only how it opens and closes.
 import type { PacketIn } from '../acquisition/source.ts';
 import { LinkError, LinkErrorCode } from './errors.ts';
-import type { LinkSink, LinkStats } from './link.ts';
+import type { Link, LinkSink, LinkStats } from './link.ts';
 
 export class LinkCore {
   readonly id: string;
@@ -79,4 +80,43 @@ export class LinkCore {
     this.stats.lastErrorCode = typeof code === 'string' ? code : fallback;
     return message;
   }
+}
+
+/** start() once, stats() as a copy, stop() idempotent: a transport supplies open() and close(). */
+export abstract class LinkBase implements Link {
+  readonly id: string;
+  readonly station: string;
+  abstract readonly delivery: 'stream' | 'block';
+  protected readonly core: LinkCore;
+  #stopped: Promise<void> | null = null;
+
+  constructor(id: string, station: string) {
+    this.id = id;
+    this.station = station;
+    this.core = new LinkCore(id);
+  }
+
+  start(sink: LinkSink): void {
+    this.core.begin(sink);
+    this.open();
+  }
+
+  stats(): LinkStats {
+    return { ...this.core.stats };
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.core.end('link stopped');
+    await this.close();
+  }
+
+  /** Called once, by start(). */
+  protected abstract open(): void;
+  /** Called once, by the first stop(), after the link is marked stopped (and down). */
+  protected abstract close(): Promise<void>;
 }

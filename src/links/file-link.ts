@@ -6,21 +6,16 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { PacketFileDecoder, type PacketFileRecord } from '../files/packet-file.ts';
 import type { Clock } from '../util/clock.ts';
 import { type FileLinkConfig, MAX_SPEED } from './config.ts';
-import { LinkCore } from './core.ts';
+import { LinkBase } from './core.ts';
 import { LinkError, LinkErrorCode } from './errors.ts';
-import type { Link, LinkSink, LinkStats } from './link.ts';
 
-export class FileLink implements Link {
-  readonly id: string;
-  readonly station: string;
+export class FileLink extends LinkBase {
   readonly delivery: 'stream' | 'block';
-  readonly #core: LinkCore;
   readonly #cfg: FileLinkConfig;
   readonly #clock: Clock;
   /** Speed factor; 0 for 'max'. */
   readonly #speed: number;
   #done: Promise<void> | null = null;
-  #stopped: Promise<void> | null = null;
   #timer: unknown = null;
   #wake: (() => void) | null = null;
 
@@ -40,17 +35,14 @@ export class FileLink implements Link {
     if (!(cfg.frameRateHz > 0)) {
       throw new LinkError(LinkErrorCode.ERR_LINK_CONFIG, `link ${id}: frameRateHz must be above 0`);
     }
-    this.id = id;
-    this.station = station;
+    super(id, station);
     this.delivery = cfg.format === 'cadu' ? 'stream' : 'block';
-    this.#core = new LinkCore(id);
     this.#cfg = cfg;
     this.#clock = clock;
     this.#speed = cfg.speed === 'max' ? 0 : cfg.speed;
   }
 
-  start(sink: LinkSink): void {
-    this.#core.begin(sink);
+  protected open(): void {
     this.#done = this.#run();
   }
 
@@ -59,17 +51,7 @@ export class FileLink implements Link {
     return this.#done ?? Promise.resolve();
   }
 
-  stats(): LinkStats {
-    return { ...this.#core.stats };
-  }
-
-  stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
-    return this.#stopped;
-  }
-
-  async #stop(): Promise<void> {
-    this.#core.end('link stopped');
+  protected async close(): Promise<void> {
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     this.#wake?.();
@@ -80,21 +62,21 @@ export class FileLink implements Link {
     let handle: FileHandle | null = null;
     try {
       handle = await open(this.#cfg.path, 'r');
-      if (!this.#core.running) return;
-      this.#core.setUp(true, `replaying ${this.#cfg.path}`);
+      if (!this.core.running) return;
+      this.core.setUp(true, `replaying ${this.#cfg.path}`);
       if (this.#cfg.format === 'packets') await this.#packets(handle);
       else await this.#records(handle, this.#cfg.recordBytes ?? 0);
-      this.#core.setUp(false, `end of ${this.#cfg.path}`);
+      this.core.setUp(false, `end of ${this.#cfg.path}`);
     } catch (err) {
-      const message = this.#core.error(err);
-      this.#core.setUp(false, `replay of ${this.#cfg.path} failed: ${message}`);
+      const message = this.core.error(err);
+      this.core.setUp(false, `replay of ${this.#cfg.path} failed: ${message}`);
     } finally {
       await handle?.close();
     }
   }
 
   async #records(handle: FileHandle, record: number): Promise<void> {
-    const core = this.#core;
+    const core = this.core;
     const block = this.delivery === 'block';
     // Whole records per read, so a record never straddles two reads.
     const size = Math.max(record, Math.floor(this.#cfg.readBytes / record) * record);
@@ -139,7 +121,7 @@ export class FileLink implements Link {
   }
 
   async #packets(handle: FileHandle): Promise<void> {
-    const core = this.#core;
+    const core = this.core;
     const queue: PacketFileRecord[] = [];
     const decoder = new PacketFileDecoder({
       onRecord: (r) => queue.push(r),

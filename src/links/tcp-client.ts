@@ -3,49 +3,31 @@
 import { connect, type Socket } from 'node:net';
 import type { Clock } from '../util/clock.ts';
 import type { TcpClientLinkConfig } from './config.ts';
-import { LinkCore } from './core.ts';
+import { LinkBase } from './core.ts';
 import { LinkErrorCode } from './errors.ts';
-import type { Link, LinkSink, LinkStats } from './link.ts';
 import { Retry } from './retry.ts';
 
-export class TcpClientLink implements Link {
-  readonly id: string;
-  readonly station: string;
+export class TcpClientLink extends LinkBase {
   readonly delivery = 'stream' as const;
-  readonly #core: LinkCore;
   readonly #cfg: TcpClientLinkConfig;
   readonly #clock: Clock;
   readonly #retry: Retry;
   #socket: Socket | null = null;
   #connectTimer: unknown = null;
-  #stopped: Promise<void> | null = null;
 
   constructor(id: string, station: string, cfg: TcpClientLinkConfig, clock: Clock, random?: () => number) {
-    this.id = id;
-    this.station = station;
-    this.#core = new LinkCore(id);
+    super(id, station);
     this.#cfg = cfg;
     this.#clock = clock;
     this.#retry = new Retry(cfg.reconnect, clock, random);
-    this.#core.stats.port = cfg.port;
+    this.core.stats.port = cfg.port;
   }
 
-  start(sink: LinkSink): void {
-    this.#core.begin(sink);
+  protected open(): void {
     this.#connect();
   }
 
-  stats(): LinkStats {
-    return { ...this.#core.stats };
-  }
-
-  stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
-    return this.#stopped;
-  }
-
-  async #stop(): Promise<void> {
-    this.#core.end('link stopped');
+  protected async close(): Promise<void> {
     this.#retry.cancel();
     this.#clearConnectTimer();
     const socket = this.#socket;
@@ -75,28 +57,28 @@ export class TcpClientLink implements Link {
       this.#clearConnectTimer();
       connected = true;
       if (this.#cfg.keepAliveMs > 0) socket.setKeepAlive(true, this.#cfg.keepAliveMs);
-      this.#core.stats.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-      this.#core.setUp(true, `connected to ${target}`);
+      this.core.stats.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.core.setUp(true, `connected to ${target}`);
     });
     socket.on('data', (chunk: Buffer) => {
       if (this.#socket !== socket) return;
       received = true;
-      this.#core.data(chunk, this.#clock.nowUs());
+      this.core.data(chunk, this.#clock.nowUs());
     });
     let failure: string | null = null;
     socket.on('error', (err) => {
-      if (this.#socket === socket) failure = this.#core.error(err);
+      if (this.#socket === socket) failure = this.core.error(err);
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       this.#clearConnectTimer();
       this.#socket = null;
-      if (!connected) this.#core.stats.connectFailures++;
+      if (!connected) this.core.stats.connectFailures++;
       // Only a connection that carried data counts as good: one that a front end accepts and
       // drops at once keeps backing off.
       if (received) this.#retry.reset();
-      this.#core.setUp(false, failure ?? `${target} closed the connection`);
-      if (this.#core.running) this.#retry.schedule(() => this.#connect());
+      this.core.setUp(false, failure ?? `${target} closed the connection`);
+      if (this.core.running) this.#retry.schedule(() => this.#connect());
     });
   }
 

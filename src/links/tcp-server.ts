@@ -4,59 +4,37 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../util/clock.ts';
 import { addressFilter } from './allow.ts';
 import type { TcpServerLinkConfig } from './config.ts';
-import { LinkCore } from './core.ts';
-import type { Link, LinkSink, LinkStats } from './link.ts';
+import { LinkBase } from './core.ts';
 import { Retry } from './retry.ts';
 
-export class TcpServerLink implements Link {
-  readonly id: string;
-  readonly station: string;
+export class TcpServerLink extends LinkBase {
   readonly delivery = 'stream' as const;
-  readonly #core: LinkCore;
   readonly #cfg: TcpServerLinkConfig;
   readonly #clock: Clock;
   readonly #retry: Retry;
   readonly #allowed: (ip: string) => boolean;
   #server: Server | null = null;
   #socket: Socket | null = null;
-  #stopped: Promise<void> | null = null;
-  readonly #listening: Promise<number>;
-  #onListening: (port: number) => void = () => {};
+  readonly #listening = Promise.withResolvers<number>();
 
   constructor(id: string, station: string, cfg: TcpServerLinkConfig, clock: Clock) {
-    this.id = id;
-    this.station = station;
-    this.#core = new LinkCore(id);
+    super(id, station);
     this.#cfg = cfg;
     this.#clock = clock;
     this.#retry = new Retry(cfg.retry, clock);
     this.#allowed = addressFilter(id, cfg.allowFrom);
-    this.#listening = new Promise((resolve) => {
-      this.#onListening = resolve;
-    });
-  }
-
-  start(sink: LinkSink): void {
-    this.#core.begin(sink);
-    this.#listen();
   }
 
   /** The bound port, once listening (useful with port 0). */
   listening(): Promise<number> {
-    return this.#listening;
+    return this.#listening.promise;
   }
 
-  stats(): LinkStats {
-    return { ...this.#core.stats };
+  protected open(): void {
+    this.#listen();
   }
 
-  stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
-    return this.#stopped;
-  }
-
-  async #stop(): Promise<void> {
-    this.#core.end('link stopped');
+  protected async close(): Promise<void> {
     this.#retry.cancel();
     this.#socket?.destroy();
     this.#socket = null;
@@ -72,60 +50,60 @@ export class TcpServerLink implements Link {
     // station's port may be held by a process that is going away.
     server.on('error', (err) => {
       if (this.#server !== server) return;
-      this.#core.stats.connectFailures++;
-      this.#core.error(err);
+      this.core.stats.connectFailures++;
+      this.core.error(err);
       this.#server = null;
       server.close();
-      if (this.#core.running) this.#retry.schedule(() => this.#listen());
+      if (this.core.running) this.#retry.schedule(() => this.#listen());
     });
     server.listen(this.#cfg.port, this.#cfg.host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : this.#cfg.port;
-      this.#core.stats.port = port;
+      this.core.stats.port = port;
       this.#retry.reset();
-      this.#onListening(port);
+      this.#listening.resolve(port);
     });
   }
 
   #accept(socket: Socket): void {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (!this.#core.running) {
+    if (!this.core.running) {
       socket.destroy();
       return;
     }
     if (!this.#allowed(socket.remoteAddress ?? '')) {
-      this.#core.stats.rejected++;
+      this.core.stats.rejected++;
       socket.destroy();
       return;
     }
     const old = this.#socket;
     if (old !== null) {
       if (this.#cfg.secondConnection === 'refuse') {
-        this.#core.stats.refused++;
+        this.core.stats.refused++;
         socket.destroy();
         return;
       }
       // Down then up again, so the sink flushes the byte stream of the old front end before the
       // new one's bytes arrive: the two streams must never be spliced in the synchroniser.
-      this.#core.stats.replaced++;
+      this.core.stats.replaced++;
       this.#socket = null;
       old.destroy();
-      this.#core.setUp(false, `front end ${this.#core.stats.peer} replaced by ${peer}`);
+      this.core.setUp(false, `front end ${this.core.stats.peer} replaced by ${peer}`);
     }
     this.#socket = socket;
-    this.#core.stats.peer = peer;
+    this.core.stats.peer = peer;
     if (this.#cfg.keepAliveMs > 0) socket.setKeepAlive(true, this.#cfg.keepAliveMs);
     socket.on('data', (chunk: Buffer) => {
-      if (this.#socket === socket) this.#core.data(chunk, this.#clock.nowUs());
+      if (this.#socket === socket) this.core.data(chunk, this.#clock.nowUs());
     });
     socket.on('error', (err) => {
-      if (this.#socket === socket) this.#core.error(err);
+      if (this.#socket === socket) this.core.error(err);
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       this.#socket = null;
-      this.#core.setUp(false, `front end ${peer} disconnected`);
+      this.core.setUp(false, `front end ${peer} disconnected`);
     });
-    this.#core.setUp(true, `front end ${peer} connected`);
+    this.core.setUp(true, `front end ${peer} connected`);
   }
 }

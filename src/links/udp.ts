@@ -5,18 +5,14 @@ import { isIPv6 } from 'node:net';
 import type { Clock } from '../util/clock.ts';
 import { addressFilter } from './allow.ts';
 import type { UdpLinkConfig } from './config.ts';
-import { LinkCore } from './core.ts';
-import type { Link, LinkSink, LinkStats } from './link.ts';
+import { LinkBase } from './core.ts';
 import { Retry } from './retry.ts';
 
 const REBIND = { initialDelayMs: 1000, maxDelayMs: 30_000 } as const;
 
-export class UdpLink implements Link {
-  readonly id: string;
-  readonly station: string;
+export class UdpLink extends LinkBase {
   /** 'frame' datagrams are whole code blocks; 'cadu' ones go through the synchroniser. */
   readonly delivery: 'stream' | 'block';
-  readonly #core: LinkCore;
   readonly #cfg: UdpLinkConfig;
   readonly #clock: Clock;
   readonly #retry: Retry;
@@ -24,45 +20,27 @@ export class UdpLink implements Link {
   #socket: Socket | null = null;
   #lastMs = 0;
   #silenceTimer: unknown = null;
-  #stopped: Promise<void> | null = null;
-  readonly #listening: Promise<number>;
-  #onListening: (port: number) => void = () => {};
+  readonly #listening = Promise.withResolvers<number>();
 
   constructor(id: string, station: string, cfg: UdpLinkConfig, clock: Clock) {
-    this.id = id;
-    this.station = station;
+    super(id, station);
     this.delivery = cfg.content === 'cadu' ? 'stream' : 'block';
-    this.#core = new LinkCore(id);
     this.#cfg = cfg;
     this.#clock = clock;
     this.#retry = new Retry(REBIND, clock);
     this.#allowed = addressFilter(id, cfg.allowFrom);
-    this.#listening = new Promise((resolve) => {
-      this.#onListening = resolve;
-    });
-  }
-
-  start(sink: LinkSink): void {
-    this.#core.begin(sink);
-    this.#bind();
   }
 
   /** The bound port, once bound (useful with port 0). */
   listening(): Promise<number> {
-    return this.#listening;
+    return this.#listening.promise;
   }
 
-  stats(): LinkStats {
-    return { ...this.#core.stats };
+  protected open(): void {
+    this.#bind();
   }
 
-  stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
-    return this.#stopped;
-  }
-
-  async #stop(): Promise<void> {
-    this.#core.end('link stopped');
+  protected async close(): Promise<void> {
     this.#retry.cancel();
     this.#clearSilence();
     const socket = this.#socket;
@@ -81,33 +59,33 @@ export class UdpLink implements Link {
     socket.on('message', (msg, rinfo) => {
       if (this.#socket !== socket) return;
       if (!this.#allowed(rinfo.address)) {
-        this.#core.stats.rejected++;
+        this.core.stats.rejected++;
         return;
       }
       this.#lastMs = this.#clock.monoMs();
-      this.#core.stats.peer = `${rinfo.address}:${rinfo.port}`;
+      this.core.stats.peer = `${rinfo.address}:${rinfo.port}`;
       // Up before the datagram that brings it: the sink opens its contact (and clients their
       // pass) with the first frame, not after it.
-      if (!this.#core.stats.up) {
-        this.#core.setUp(true, `datagrams from ${this.#core.stats.peer}`);
+      if (!this.core.stats.up) {
+        this.core.setUp(true, `datagrams from ${this.core.stats.peer}`);
         this.#armSilence(this.#cfg.silenceMs);
       }
-      this.#core.data(msg, this.#clock.nowUs());
+      this.core.data(msg, this.#clock.nowUs());
     });
     socket.on('error', (err) => {
       if (this.#socket !== socket) return;
-      this.#core.error(err);
+      this.core.error(err);
       if (bound) return;
-      this.#core.stats.connectFailures++;
+      this.core.stats.connectFailures++;
       this.#socket = null;
       socket.close();
-      if (this.#core.running) this.#retry.schedule(() => this.#bind());
+      if (this.core.running) this.#retry.schedule(() => this.#bind());
     });
     socket.bind(port, host, () => {
       bound = true;
       this.#retry.reset();
-      this.#core.stats.port = socket.address().port;
-      this.#onListening(this.#core.stats.port);
+      this.core.stats.port = socket.address().port;
+      this.#listening.resolve(this.core.stats.port);
     });
   }
 
@@ -118,7 +96,7 @@ export class UdpLink implements Link {
       this.#silenceTimer = null;
       const quiet = this.#clock.monoMs() - this.#lastMs;
       if (quiet >= this.#cfg.silenceMs) {
-        this.#core.setUp(false, `no datagram for ${this.#cfg.silenceMs} ms`);
+        this.core.setUp(false, `no datagram for ${this.#cfg.silenceMs} ms`);
       } else {
         this.#armSilence(this.#cfg.silenceMs - quiet);
       }

@@ -15,7 +15,7 @@ import type { Logger } from '../util/logger.ts';
 import { type ControlRequest, parseControl } from './control-schema.ts';
 import { MdbError, MdbErrorCode, type MdbIssue } from './errors.ts';
 import { EVENT_SOURCE } from './events.ts';
-import { loadMdb, parseMdb } from './load.ts';
+import { type MdbText, parseMdb, parseMdbText, readMdbText } from './load.ts';
 import type { Mdb } from './model.ts';
 import { PacketProcessor } from './processor.ts';
 import type { CalibrationDef, LimitsDef, MdbDef } from './schema.ts';
@@ -40,6 +40,11 @@ export interface MdbControlOptions {
   /** Receives the events of control actions (the events stream); the caller commits them. */
   readonly emit: (e: EventIn) => void;
   readonly clock: Pick<Clock, 'nowUs'>;
+  /**
+   * Receives the text of each accepted reload, before the reply: the main thread keeps it and
+   * hands it to a restarted thread, which must not read a file edited since (src/server/acquisition.ts).
+   */
+  readonly onReload?: (database: MdbText) => void;
 }
 
 /** The run-time overrides in force, as `{op: 'overrides'}` returns them. */
@@ -57,6 +62,7 @@ export class MdbControl {
   readonly #log: Logger;
   readonly #emit: (e: EventIn) => void;
   readonly #clock: Pick<Clock, 'nowUs'>;
+  readonly #onReload: ((database: MdbText) => void) | undefined;
   #processor: PacketProcessor;
   /** The database as loaded from its file, before any override. */
   #base: Mdb;
@@ -74,6 +80,7 @@ export class MdbControl {
     this.#log = log;
     this.#emit = opts.emit;
     this.#clock = opts.clock;
+    this.#onReload = opts.onReload;
   }
 
   /** The processor in force: replaced by reloads and limit or calibration overrides. */
@@ -137,10 +144,12 @@ export class MdbControl {
   #reload(file: string | undefined): ControlReply {
     const current = this.#base.source;
     const path = file === undefined ? current : join(dirname(current), file);
+    let text: MdbText;
     let base: Mdb;
     let processor: PacketProcessor;
     try {
-      base = loadMdb(path);
+      text = readMdbText(path);
+      base = parseMdbText(text);
       // Temporary limit and calibration changes were made against the old database: dropped.
       processor = this.#build(base, new Map(), new Map());
     } catch (err) {
@@ -162,6 +171,7 @@ export class MdbControl {
     this.#calibrations.clear();
     this.#base = base;
     this.#install(processor);
+    this.#onReload?.(text);
     const d = this.#describe();
     this.#log.info({ by: this.#by, ...d, dropped }, 'mission database reloaded');
     this.#event(

@@ -19,14 +19,25 @@ const ajv = new Ajv({
 });
 const validateSchema = ajv.compile(mdbSchema);
 
+/** A mission database as read from its file: what a restarted acquisition thread is handed. */
+export interface MdbText {
+  /** The file it was read from: names it in errors, and a reload's relative name resolves beside it. */
+  readonly file: string;
+  readonly text: string;
+}
+
 /**
  * Reads, validates and resolves a mission database file: XTCE when its name ends in `.xml`
  * (any case), the native JSON format otherwise. Throws MdbError.
  */
 export function loadMdb(file: string): Mdb {
-  let text: string;
+  return parseMdbText(readMdbText(file));
+}
+
+/** Reads a mission database file's text. Throws MdbError ERR_MDB_NOT_FOUND. */
+export function readMdbText(file: string): MdbText {
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     const message = code === 'ENOENT' ? 'file not found' : `cannot read the file: ${(err as Error).message}`;
@@ -34,6 +45,10 @@ export function loadMdb(file: string): Mdb {
       cause: err,
     });
   }
+}
+
+/** Validates and resolves a database's text, in the format its file name says. Throws MdbError. */
+export function parseMdbText({ file, text }: MdbText): Mdb {
   if (file.toLowerCase().endsWith('.xml')) return parseXtce(text, file, parseMdb);
   let doc: unknown;
   try {

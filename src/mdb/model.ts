@@ -52,6 +52,11 @@ export interface ContainerModel {
   readonly name: string;
   readonly apid: number;
   readonly entries: readonly EntryModel[];
+  /**
+   * The packet lengths in bytes (primary header included) that match the container: as declared
+   * (`length`), else at least the end of its last entry, with no upper bound (max Infinity).
+   */
+  readonly length: { readonly min: number; readonly max: number };
 }
 
 export interface Mdb {

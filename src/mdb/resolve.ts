@@ -1,39 +1,15 @@
 // The rules between the parts of a schema-valid mission database, checked while resolving every
 // name to a parameter index. All problems are collected, so an operator fixes them in one pass.
+// The limit and container rules are resolve-limits.ts and resolve-containers.ts.
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { ExpressionError, type MdbIssue } from './errors.ts';
 import { type CompiledExpression, compileExpression, type Operand } from './expr.ts';
-import type { ContainerModel, EngType, EntryModel, LimitsModel, Mdb, ParamModel } from './model.ts';
-import type {
-  CalibrationDef,
-  EncodingDef,
-  FieldDef,
-  LimitSetDef,
-  LimitsDef,
-  MdbDef,
-  RangeDef,
-} from './schema.ts';
+import type { EngType, Mdb, ParamModel } from './model.ts';
+import { containerModels } from './resolve-containers.ts';
+import { type Context, issue, pointer } from './resolve-context.ts';
+import { limitsModel } from './resolve-limits.ts';
+import type { CalibrationDef, EncodingDef, LimitsDef, MdbDef } from './schema.ts';
 import { MAX_INT_BITS } from './schema.ts';
-
-const pointer = (...parts: (string | number)[]): string =>
-  parts.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-
-interface Context {
-  readonly def: MdbDef;
-  readonly issues: MdbIssue[];
-  readonly byName: Map<string, number>;
-  readonly engTypes: Map<string, EngType>;
-}
-
-function issue(
-  ctx: Context,
-  path: string,
-  parameter: string | undefined,
-  rule: string,
-  message: string,
-): void {
-  ctx.issues.push({ path, rule, message, ...(parameter === undefined ? {} : { parameter }) });
-}
 
 function encodingRules(ctx: Context, name: string, enc: EncodingDef): void {
   const at = pointer('parameters', name, 'encoding', 'bits');
@@ -121,164 +97,6 @@ function compileDerived(ctx: Context, order: number[]): Map<string, CompiledExpr
   const compiled = new Map<string, CompiledExpression>();
   for (const [name, expr] of done) if (expr !== null) compiled.set(name, expr);
   return compiled;
-}
-
-function rangeRules(ctx: Context, at: string, name: string, range: RangeDef): void {
-  if (range.low === undefined && range.high === undefined) {
-    issue(ctx, at, name, 'range', 'must have low, high or both');
-  } else if (range.low !== undefined && range.high !== undefined && range.low > range.high) {
-    issue(ctx, `${at}/high`, name, 'range', `must be >= low (${range.low})`);
-  }
-}
-
-function limitSetRules(ctx: Context, at: string, name: string, set: LimitSetDef, type: EngType): boolean {
-  let checks = false;
-  for (const key of ['warning', 'alarm'] as const) {
-    const range = set[key];
-    if (range === undefined) continue;
-    checks = true;
-    if (type !== 'number')
-      issue(ctx, `${at}/${key}`, name, 'limitsType', `a ${type} parameter has no numeric limits`);
-    else rangeRules(ctx, `${at}/${key}`, name, range);
-  }
-  if (set.alarmStates !== undefined) {
-    checks = true;
-    const states = stateLabels(ctx, name);
-    if (type !== 'string' && type !== 'boolean') {
-      issue(ctx, `${at}/alarmStates`, name, 'limitsType', `a ${type} parameter has no alarm states`);
-    } else {
-      const allowed = type === 'boolean' ? ['true', 'false'] : states;
-      set.alarmStates.forEach((s, i) => {
-        if (allowed !== undefined && !allowed.includes(s)) {
-          const list = allowed.map((a) => JSON.stringify(a)).join(', ');
-          issue(ctx, `${at}/alarmStates/${i}`, name, 'unknownState', `must be one of ${list}`);
-        }
-      });
-    }
-  }
-  return checks;
-}
-
-function stateLabels(ctx: Context, name: string): readonly string[] | undefined {
-  const cal = ctx.def.parameters[name]?.calibration;
-  if (cal?.type !== 'enumeration') return undefined;
-  return [...Object.values(cal.states), ...(cal.default === undefined ? [] : [cal.default])];
-}
-
-function limitsModel(
-  ctx: Context,
-  base: string,
-  name: string,
-  def: LimitsDef,
-  type: EngType,
-): LimitsModel | undefined {
-  const at = `${base}/limits`;
-  let checks = limitSetRules(ctx, at, name, def, type);
-  const { warning, alarm, alarmStates, persistence, enabled, switched } = def;
-  const primary = { warning, alarm, alarmStates };
-  if (switched === undefined) {
-    if (!checks) issue(ctx, at, name, 'emptyLimits', 'must define warning, alarm or alarmStates');
-    return { persistence, enabled, primary };
-  }
-  checks = limitSetRules(ctx, `${at}/switched`, name, switched, type) || checks;
-  if (!checks) issue(ctx, at, name, 'emptyLimits', 'must define warning, alarm or alarmStates');
-  const switchParam = ctx.byName.get(switched.parameter);
-  const switchType = ctx.engTypes.get(switched.parameter);
-  if (switchParam === undefined) {
-    issue(
-      ctx,
-      `${at}/switched/parameter`,
-      name,
-      'unknownParameter',
-      `"${switched.parameter}" is not defined`,
-    );
-    return undefined;
-  }
-  if (switched.parameter === name) {
-    issue(ctx, `${at}/switched/parameter`, name, 'switch', 'a parameter cannot switch its own limits');
-  }
-  switched.values.forEach((v, i) => {
-    if (switchType !== undefined && typeof v !== switchType) {
-      issue(
-        ctx,
-        `${at}/switched/values/${i}`,
-        name,
-        'type',
-        `must be a ${switchType}, like "${switched.parameter}"`,
-      );
-    }
-  });
-  const set = { warning: switched.warning, alarm: switched.alarm, alarmStates: switched.alarmStates };
-  return { persistence, enabled, primary, secondary: { set, switchParam, values: switched.values } };
-}
-
-function locationRules(
-  ctx: Context,
-  at: string,
-  name: string,
-  enc: EncodingDef,
-  fields: readonly FieldDef[],
-): void {
-  const aligned = fields.every((f) => f.bitOffset % 8 === 0);
-  if (fields.length > 1) {
-    if (enc.type !== 'uint' && enc.type !== 'int') {
-      issue(ctx, `${at}/fields`, name, 'concatenation', 'only uint and int parameters can be concatenated');
-    }
-    const total = fields.reduce((n, f) => n + f.bits, 0);
-    if (total !== enc.bits) {
-      issue(
-        ctx,
-        `${at}/fields`,
-        name,
-        'fieldBits',
-        `field widths add up to ${total}, the encoding has ${enc.bits}`,
-      );
-    }
-    if (enc.byteOrder === 'little') {
-      issue(ctx, `${at}/fields`, name, 'byteOrder', 'concatenated fields are read big-endian');
-    }
-  } else if (!aligned && (enc.type === 'string' || enc.type === 'bytes' || enc.byteOrder === 'little')) {
-    const what = enc.byteOrder === 'little' ? 'a little-endian value' : `a ${enc.type} parameter`;
-    issue(ctx, `${at}/bitOffset`, name, 'byteAligned', `${what} must start on a byte boundary`);
-  }
-}
-
-function containerModels(ctx: Context): ContainerModel[] {
-  const apids = new Map<number, string>();
-  const out: ContainerModel[] = [];
-  for (const [cname, c] of Object.entries(ctx.def.containers)) {
-    const other = apids.get(c.apid);
-    if (other !== undefined) {
-      issue(
-        ctx,
-        pointer('containers', cname, 'apid'),
-        undefined,
-        'uniqueApid',
-        `APID ${c.apid} is also "${other}"`,
-      );
-    }
-    apids.set(c.apid, cname);
-    const entries: EntryModel[] = [];
-    c.entries.forEach((e, i) => {
-      const at = pointer('containers', cname, 'entries', i);
-      const param = e.parameter;
-      const pdef = Object.hasOwn(ctx.def.parameters, param) ? ctx.def.parameters[param] : undefined;
-      if (pdef === undefined) {
-        const why = Object.hasOwn(ctx.def.derived, param) ? 'is a derived parameter' : 'is not defined';
-        issue(ctx, `${at}/parameter`, param, 'unknownParameter', `"${param}" ${why}`);
-        return;
-      }
-      if ((e.bitOffset === undefined) === (e.fields === undefined)) {
-        issue(ctx, at, param, 'location', 'must have either bitOffset or fields');
-        return;
-      }
-      const fields = e.fields ?? [{ bitOffset: e.bitOffset!, bits: pdef.encoding.bits }];
-      locationRules(ctx, at, param, pdef.encoding, fields);
-      entries.push({ param: ctx.byName.get(param)!, fields });
-    });
-    out.push({ name: cname, apid: c.apid, entries });
-  }
-  return out;
 }
 
 function infoOf(

@@ -7,6 +7,8 @@ import type { SchemaObject } from 'ajv';
 export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.]{0,127}$';
 /** A packet is at most 65,542 bytes (CCSDS 133.0), so no bit offset lies beyond this. */
 export const MAX_BIT_OFFSET = 65_542 * 8;
+/** A packet's total length in bytes: the 6-byte primary header and 1 to 65,536 data bytes. */
+export const PACKET_BYTES = { min: 7, max: 65_542 } as const;
 export const MAX_INT_BITS = 53;
 
 export type EncodingType = 'uint' | 'int' | 'float' | 'string' | 'bytes';
@@ -95,9 +97,13 @@ export interface EntryDef {
   readonly fields?: readonly FieldDef[];
 }
 
+/** A packet's total length in bytes (primary header included): exact, or a range (either bound may be left out). */
+export type PacketLengthDef = number | { readonly min?: number; readonly max?: number };
+
 export interface ContainerDef {
   readonly description?: string;
   readonly apid: number;
+  readonly length?: PacketLengthDef;
   readonly entries: readonly EntryDef[];
 }
 
@@ -225,9 +231,14 @@ const derived: SchemaObject = shape(['expression'], {
 
 const bitOffset: SchemaObject = { type: 'integer', minimum: 0, maximum: MAX_BIT_OFFSET };
 
+const packetBytes: SchemaObject = { type: 'integer', minimum: PACKET_BYTES.min, maximum: PACKET_BYTES.max };
+
 const container: SchemaObject = shape(['apid', 'entries'], {
   description: text(1024),
   apid: { type: 'integer', minimum: 0, maximum: 2047 },
+  length: {
+    anyOf: [packetBytes, { ...shape([], { min: packetBytes, max: packetBytes }), minProperties: 1 }],
+  },
   entries: {
     type: 'array',
     minItems: 1,

@@ -270,6 +270,26 @@ class XtceImport {
     return apid;
   }
 
+  /**
+   * A container's `<AncillaryData name="scs.length">`: total packet bytes, `N` or a range `MIN..MAX`
+   * (either bound may be left out); the schema checks the numbers.
+   */
+  #packetLength(node: XNode): number | { min?: number; max?: number } | undefined {
+    const a = this.r.ancillary(node).get('scs.length');
+    if (a === undefined) return undefined;
+    const exact = /^\d+$/.exec(a.text);
+    if (exact !== null) return Number(a.text);
+    const range = /^(\d*)\.\.(\d*)$/.exec(a.text);
+    if (range === null || (range[1] === '' && range[2] === '')) {
+      this.r.invalid(a.node, `scs.length "${a.text}" must be a byte count N or a range MIN..MAX`);
+      return undefined;
+    }
+    return {
+      ...(range[1] === '' ? {} : { min: Number(range[1]) }),
+      ...(range[2] === '' ? {} : { max: Number(range[2]) }),
+    };
+  }
+
   containerDefs(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const c of this.containers.values()) {
@@ -285,6 +305,8 @@ class XtceImport {
       const def: Record<string, unknown> = {};
       if (c.node.attrs.shortDescription !== undefined) def.description = c.node.attrs.shortDescription;
       def.apid = layout.apid;
+      const length = this.#packetLength(c.node);
+      if (length !== undefined) def.length = length;
       def.entries = layout.entries.map((e) => ({ parameter: e.parameter, bitOffset: e.bitOffset }));
       out[c.flat] = def;
     }

@@ -27,6 +27,8 @@ export interface RegistryExtras {
   defaultMetrics?: boolean;
   /** The acquisition thread's link, VC and decommutation counters (scs_link_*, scs_vc_*, scs_decom_*). */
   downlink?: DownlinkMetricsBuffers;
+  /** Feeds scs_archive_recorder_restarts_total (absent without it: no archive). */
+  archiveRestarts?: () => number;
 }
 
 export interface RegistryOptions {
@@ -184,6 +186,18 @@ export function createRegistry(opts: RegistryOptions): Registry {
   registry.registerMetric(new SharedLatencyHistogram(reader) as unknown as Metric);
   if (extra.downlink) registerDownlinkMetrics(registry, extra.downlink);
 
+  const archiveRestarts = extra.archiveRestarts;
+  if (archiveRestarts) {
+    new Counter({
+      name: 'scs_archive_recorder_restarts_total',
+      help: 'Archive recorder thread restart attempts after it ended unexpectedly',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(archiveRestarts());
+      },
+    });
+  }
   const main = extra.main;
   if (main) {
     new Counter({

@@ -1,8 +1,9 @@
 // Errors of the SDK. A server's NAK surfaces as protocol/errors.ts NakError (its `code` is
 // the ICD NAK code); everything the SDK itself decides is an SdkError with an ERR_* code.
+import { NakError } from '../../protocol/errors.ts';
 import { CodedError } from '../util/coded-error.ts';
 
-export { NakError } from '../../protocol/errors.ts';
+export { NakError };
 
 export const SdkErrorCode = {
   /** connect() options are not usable (no server, bad port, empty agency…). */
@@ -21,3 +22,10 @@ export const SdkErrorCode = {
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];
 
 export class SdkError extends CodedError<SdkErrorCode> {}
+
+/** The NakError of a NAK body (ICD §3), whatever the server put in it. */
+export function nakOf(body: Record<string, unknown> | undefined): NakError {
+  const code = typeof body?.code === 'string' ? body.code : 'UNKNOWN';
+  const reason = typeof body?.reason === 'string' ? body.reason : '';
+  return new NakError(code, reason, typeof body?.requestSeq === 'number' ? body.requestSeq : undefined);
+}

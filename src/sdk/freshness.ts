@@ -28,9 +28,10 @@ export class FreshnessTracker {
     this.#armLost();
   }
 
-  data(): void {
+  /** DATA arrived; `live` false: all its records are catch-up (older than the ACK). */
+  data(live: boolean): void {
     if (this.#heartbeatMs <= 0) return;
-    this.#set(Freshness.LIVE);
+    this.#set(live ? Freshness.LIVE : Freshness.CATCHING_UP);
     this.#clock.clearTimeout(this.#staleTimer);
     this.#staleTimer = this.#clock.setTimeout(() => this.#set(Freshness.STALE), this.#heartbeatMs);
     this.#armLost();

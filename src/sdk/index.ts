@@ -9,6 +9,7 @@ export type {
 export { NakError, SdkError, SdkErrorCode } from './errors.ts';
 export { connect, Session } from './session.ts';
 export {
+  type CatchUpMark,
   type ConnectInfo,
   type DisconnectInfo,
   Freshness,

@@ -6,7 +6,8 @@ import { MessageType, NakCode, type Stream } from '../../protocol/constants.ts';
 import { ClientError, NakError } from '../../protocol/errors.ts';
 import type { AckBody, HeartbeatBody, RequestBody } from '../../protocol/types.ts';
 import { backoffDelay } from './backoff.ts';
-import { SdkError, SdkErrorCode } from './errors.ts';
+import { catchUpThrough, markCatchUp, NONE } from './catch-up.ts';
+import { nakOf, SdkError, SdkErrorCode } from './errors.ts';
 import { FreshnessTracker } from './freshness.ts';
 import { type Settings, settings } from './settings.ts';
 import type {
@@ -35,6 +36,9 @@ interface Connection {
   backlog: number;
   /** Why it ended, when known: a socket error, lost, a BYE. */
   error: Error | undefined;
+  /** The mode of the request sent on it, then the seq up to which its records are catch-up. */
+  mode: RequestBody['mode'] | undefined;
+  catchUpThrough: number;
 }
 
 const where = (s: Required<ServerAddress>) => `${s.host}:${s.port}`;
@@ -74,7 +78,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#tracker = new FreshnessTracker(s.clock, (state, previous) => this.#onFreshness(state, previous));
   }
 
-  /** live, stale or lost (see Freshness); 'lost' whenever no connection is admitted. */
+  /** live, catching-up, stale or lost (see Freshness); 'lost' whenever no connection is admitted. */
   get freshness(): Freshness {
     return this.#tracker.state;
   }
@@ -220,6 +224,7 @@ export class Session extends EventEmitter<SessionEvents> {
             heartbeatMs: ack.heartbeatMs,
             resumed,
             serverTime: ack.serverTime,
+            head: typeof ack.head === 'number' ? ack.head : undefined,
           });
           if (gapReason !== undefined) this.emit('gap', { afterSeq: lastSeq, server, reason: gapReason });
           return conn;
@@ -269,6 +274,8 @@ export class Session extends EventEmitter<SessionEvents> {
       awaitingAnswer: false,
       backlog: 0,
       error: undefined,
+      mode: undefined,
+      catchUpThrough: NONE,
     };
     client.on('message', (m: Message) => this.#onMessage(conn, m));
     client.on('close', (err: Error | undefined) => this.#onClose(conn, err));
@@ -279,6 +286,7 @@ export class Session extends EventEmitter<SessionEvents> {
   async #ask(conn: Connection, body: RequestBody): Promise<AckBody> {
     conn.used = true;
     conn.awaitingAnswer = true;
+    conn.mode = body.mode;
     const timer = this.#s.clock.setTimeout(() => {
       conn.error = new ClientError('ERR_CLOSED', `no ACK or NAK within ${this.#s.answerTimeoutMs} ms`);
       conn.client.destroy();
@@ -335,13 +343,14 @@ export class Session extends EventEmitter<SessionEvents> {
       conn.awaitingAnswer = false;
       if (m.type === MessageType.ACK && typeof m.body?.heartbeatMs === 'number') {
         conn.acked = true;
+        conn.catchUpThrough = catchUpThrough(conn.mode, m.body);
         this.#tracker.connected(m.body.heartbeatMs);
       }
       return;
     }
     conn.backlog++;
     this.#tracker.hold(conn.backlog >= this.#s.highWaterMark);
-    if (m.type === MessageType.DATA) this.#tracker.data();
+    if (m.type === MessageType.DATA) this.#tracker.data(markCatchUp(m.body, conn.catchUpThrough));
     else if (m.type === MessageType.HEARTBEAT) this.#tracker.heartbeat();
     else this.#tracker.heard();
     // Told on arrival, like freshness, whether or not the user is pulling records.
@@ -383,12 +392,6 @@ export class Session extends EventEmitter<SessionEvents> {
       };
     });
   }
-}
-
-function nakOf(body: Record<string, unknown> | undefined): NakError {
-  const code = typeof body?.code === 'string' ? body.code : 'UNKNOWN';
-  const reason = typeof body?.reason === 'string' ? body.reason : '';
-  return new NakError(code, reason, typeof body?.requestSeq === 'number' ? body.requestSeq : undefined);
 }
 
 /** Opens a session (see Session.connect). */

@@ -54,22 +54,34 @@ export type SessionRequest<S extends Stream = Stream> = Omit<
   stream: S;
 };
 
-/** The record type of each stream (ICD §6). */
-export type RecordOf<S extends Stream> = S extends 'frames'
-  ? FrameRecord
-  : S extends 'packets'
-    ? PacketRecord
-    : S extends 'parameters'
-      ? ParameterRecord
-      : S extends 'events'
-        ? EventRecord
-        : never;
+/** What the SDK adds to a record: not on the wire. */
+export interface CatchUpMark {
+  /**
+   * true: acquired before its request was admitted (seq <= the ACK's `head`): a record the
+   * `since` resume replayed, the first DATA's value snapshot, or any archive record. Never
+   * current data. Absent on live records, and on every record from a server without `head`.
+   */
+  catchUp?: true;
+}
 
-export const Freshness = { LIVE: 'live', STALE: 'stale', LOST: 'lost' } as const;
+/** The record type of each stream (ICD §6), with the SDK's catch-up mark. */
+export type RecordOf<S extends Stream> = CatchUpMark &
+  (S extends 'frames'
+    ? FrameRecord
+    : S extends 'packets'
+      ? PacketRecord
+      : S extends 'parameters'
+        ? ParameterRecord
+        : S extends 'events'
+          ? EventRecord
+          : never);
+
+export const Freshness = { LIVE: 'live', CATCHING_UP: 'catching-up', STALE: 'stale', LOST: 'lost' } as const;
 /**
- * live: DATA arrived within the last heartbeatMs. stale: connected, but no DATA for
- * heartbeatMs (heartbeats say why). lost: not connected, or nothing at all received for
- * 2 × heartbeatMs + 1 s (ICD §7).
+ * live: DATA with a record acquired after the ACK arrived within the last heartbeatMs.
+ * catching-up: DATA arrives, but of records older than the ACK (a `since` replay, the snapshot,
+ * an archive request). stale: connected, but no DATA for heartbeatMs (heartbeats say why).
+ * lost: not connected, or nothing at all received for 2 × heartbeatMs + 1 s (ICD §7).
  */
 export type Freshness = (typeof Freshness)[keyof typeof Freshness];
 
@@ -81,8 +93,10 @@ export interface ConnectInfo {
   heartbeatMs: number;
   /** The REQUEST carried `since` and the server accepted it: nothing was missed. */
   resumed: boolean;
-  /** The server's clock at the ACK (µs): after a resume, records older than this are the catch-up. */
+  /** The server's clock at the ACK (µs). */
   serverTime: number;
+  /** The ACK's `head`: records with seq <= head are catch-up; undefined from a server without it. */
+  head: number | undefined;
 }
 
 export interface DisconnectInfo {

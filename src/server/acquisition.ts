@@ -1,6 +1,7 @@
 // The acquisition thread, seen from the main thread: start, inject (tests, ops),
 // stop, and restart after a crash. It is the rings' single writer, so at most one
-// runs at a time.
+// runs at a time. A restart that fails is retried with capped, jittered backoff until
+// one succeeds or the thread is stopped; meanwhile `running` is false (health reports it).
 import { Worker } from 'node:worker_threads';
 import { AcquisitionError, AcquisitionErrorCode, ControlError } from '../acquisition/errors.ts';
 import type {
@@ -10,19 +11,46 @@ import type {
   ToAcquisition,
 } from '../acquisition/messages.ts';
 import { ControlJournal } from '../mdb/control-journal.ts';
+import type { MdbText } from '../mdb/load.ts';
 import { ControlBlock } from '../ring/layout.ts';
+import { type Clock, systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { RESTART_BACKOFF, restartDelayMs } from '../util/restart.ts';
 
 export type { InjectRecord };
 
 const ACQUISITION_ENTRY = new URL('../../workers/acquisition.ts', import.meta.url).pathname;
 
+/** Restart delays: from `firstMs`, doubling per failed attempt up to `maxMs`. */
+export interface AcquisitionThreadOptions {
+  /** Times restarts; default the system clock. */
+  readonly clock?: Clock;
+  /** The restart delays' jitter, in [0, 1); default Math.random. */
+  readonly random?: () => number;
+  /** The worker's module; default workers/acquisition.ts. */
+  readonly entry?: string;
+}
+
 export class AcquisitionThread {
   readonly #workerData: AcquisitionWorkerData;
   readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #entry: string;
+  /**
+   * The mission database in force: the one the thread started with, then each accepted reload.
+   * A restarted thread gets this text, so it decodes with the dictionary the main thread, the
+   * actors and the value table hold even if the file changed or vanished on disk since.
+   */
+  #database: MdbText | undefined;
   #worker: Worker | null = null;
   #stopping = false;
   #restarts = 0;
+  /** Restart attempts since a thread last ran stably: the backoff's exponent. */
+  #attempt = 0;
+  #restartTimer: unknown;
+  /** The code of the last start or run failure, until a thread is ready again. */
+  #lastErrorCode: string | undefined;
   #pending: ((m: FromAcquisition) => void)[] = [];
   /** Control requests awaiting their reply, by id; all rejected when the thread ends. */
   readonly #controls = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
@@ -34,43 +62,70 @@ export class AcquisitionThread {
 
   readonly #control: ControlBlock;
 
-  constructor(workerData: AcquisitionWorkerData, log: Logger) {
+  constructor(workerData: AcquisitionWorkerData, log: Logger, opts: AcquisitionThreadOptions = {}) {
     this.#workerData = workerData;
+    this.#database = workerData.mdb;
     this.#control = new ControlBlock(workerData.rings.control);
     this.#log = log;
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? Math.random;
+    this.#entry = opts.entry ?? ACQUISITION_ENTRY;
   }
 
+  /** Restart attempts made, failed ones included. */
   get restarts(): number {
     return this.#restarts;
   }
 
-  get running(): boolean {
-    return this.#worker !== null;
+  /** The ERR_* code of the last failure while no thread runs; undefined once one is ready. */
+  get lastErrorCode(): string | undefined {
+    return this.#lastErrorCode;
   }
 
+  /** The mission database a restarted thread starts with. */
+  get database(): MdbText | undefined {
+    return this.#database;
+  }
+
+  /** A thread is ready and acquiring (false while a restart is pending or starting). */
+  get running(): boolean {
+    return this.#accepting;
+  }
+
+  /** Starts the thread; rejects when it fails before it is ready (no retry: the caller decides). */
   start(): Promise<void> {
-    const worker = new Worker(ACQUISITION_ENTRY, { workerData: this.#workerData, name: 'scs-acquisition' });
+    const data: AcquisitionWorkerData = {
+      ...this.#workerData,
+      ...(this.#database === undefined ? {} : { mdb: this.#database }),
+    };
+    const worker = new Worker(this.#entry, { workerData: data, name: 'scs-acquisition' });
     this.#worker = worker;
     this.#accepting = false;
     return new Promise((resolve, reject) => {
-      let ready = false;
+      let readyAt: number | undefined;
+      let failure: Error | undefined;
+      let fatalCode: string | undefined;
       worker.on('message', (m: FromAcquisition) => {
         if (m.kind === 'ready') {
-          ready = true;
+          readyAt = this.#clock.monoMs();
+          this.#lastErrorCode = undefined;
           this.#reapply();
           this.#accepting = true;
           resolve();
         } else if (m.kind === 'control-reply') {
           this.#settleControl(m);
+        } else if (m.kind === 'database') {
+          this.#database = m.database;
         } else if (m.kind === 'fatal') {
-          this.#log.error({ message: m.message }, 'acquisition source failed');
+          fatalCode = m.code;
+          this.#log.error({ code: m.code, message: m.message }, 'acquisition source failed');
         } else {
           this.#pending.shift()?.(m);
         }
       });
       worker.on('error', (err) => {
-        this.#log.error({ err }, 'acquisition thread error');
-        if (!ready) reject(err);
+        failure = err;
+        if (readyAt !== undefined) this.#log.error({ err }, 'acquisition thread error');
       });
       worker.on('exit', (code) => {
         this.#worker = null;
@@ -82,17 +137,50 @@ export class AcquisitionThread {
         for (const c of this.#controls.values())
           c.reject(notRunning('the acquisition thread ended before replying'));
         this.#controls.clear();
-        if (this.#stopping || !ready) return;
-        // Distribution goes on without new data (clients see DATA_BREAK); the source restarts with backoff.
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts, 6));
-        this.#restarts++;
-        this.#log.error({ code, delayMs: delay }, 'acquisition thread exited; restarting');
-        setTimeout(() => {
-          if (!this.#stopping)
-            this.start().catch((err) => this.#log.error({ err }, 'acquisition restart failed'));
-        }, delay).unref();
+        if (readyAt === undefined) {
+          // 'error' (when the thread threw) comes before 'exit': its error, code included, is the cause.
+          const err =
+            failure ??
+            new AcquisitionError(
+              AcquisitionErrorCode.ERR_ACQUISITION_FAILED,
+              `the acquisition thread exited with code ${code} before it was ready`,
+            );
+          this.#lastErrorCode = failure === undefined ? (fatalCode ?? codeOf(err)) : codeOf(failure);
+          reject(err);
+          return;
+        }
+        if (this.#stopping) return;
+        if (this.#clock.monoMs() - readyAt >= RESTART_BACKOFF.stableMs) this.#attempt = 0;
+        this.#lastErrorCode = fatalCode ?? codeOf(failure);
+        this.#scheduleRestart(`exited with code ${code}`);
       });
     });
+  }
+
+  /**
+   * Distribution goes on without new data (clients see DATA_BREAK) while the source restarts with
+   * backoff; a failed restart schedules the next, so acquisition comes back by itself once it can.
+   */
+  #scheduleRestart(reason: string): void {
+    const delayMs = restartDelayMs(this.#attempt, this.#random);
+    this.#attempt++;
+    this.#log.error(
+      { code: this.#lastErrorCode, attempt: this.#attempt, delayMs },
+      `acquisition thread ${reason}; restarting`,
+    );
+    this.#restartTimer = this.#clock.setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      this.#restarts++;
+      this.start().then(
+        () => this.#log.info({ attempt: this.#attempt }, 'acquisition thread restarted'),
+        (err: unknown) => {
+          if (!this.#stopping) this.#scheduleRestart(`failed to restart (${codeOf(err)})`);
+        },
+      );
+    }, delayMs);
+    // A pending restart must not keep the process alive on its own (the system clock's timer).
+    (this.#restartTimer as { unref?: () => void } | undefined)?.unref?.();
   }
 
   #request(msg: ToAcquisition): Promise<FromAcquisition> {
@@ -181,6 +269,7 @@ export class AcquisitionThread {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#clock.clearTimeout(this.#restartTimer);
     const w = this.#worker;
     if (w === null) return;
     const timer = setTimeout(() => void w.terminate(), 2000);
@@ -188,6 +277,11 @@ export class AcquisitionThread {
     clearTimeout(timer);
     await w.terminate();
   }
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : AcquisitionErrorCode.ERR_ACQUISITION_FAILED;
 }
 
 function notRunning(message: string): AcquisitionError {

@@ -1,19 +1,40 @@
 // The recorder thread, seen from the main thread: it archives every record the rings
 // carry. Started before the acquisition, so `seq` continues after the archive's last
 // record (ICD §6: kept across restarts where the archive is on); stopped after it, so
-// what the rings still hold is recorded.
+// what the rings still hold is recorded. A recorder that dies is restarted with capped,
+// jittered backoff while distribution goes on; meanwhile `running` is false (health).
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
+import { ArchiveErrorCode } from '../archive/errors.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from '../archive/messages.ts';
 import { ArchiveQueryPool } from '../archive/query-pool.ts';
 import type { ArchiveConfig } from '../config/schema.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
+import { type Clock, systemClock } from '../util/clock.ts';
+import { CodedError } from '../util/coded-error.ts';
 import type { Logger } from '../util/logger.ts';
+import { RESTART_BACKOFF, restartDelayMs } from '../util/restart.ts';
 
 const RECORDER_ENTRY = new URL('../archive/recorder-worker.ts', import.meta.url).pathname;
 const DAY_MS = 86_400_000;
+/** After asking the recorder to stop, how long it may take to commit before it is terminated. */
+const STOP_GRACE_MS = 3000;
+
+/** Recorder restart delays: from `firstMs`, doubling per failed attempt up to `maxMs`. */
+export interface ArchiveThreadOptions {
+  /** Times restarts; default the system clock. */
+  readonly clock?: Clock;
+  /** The restart delays' jitter, in [0, 1); default Math.random. */
+  readonly random?: () => number;
+}
+
+/** Why a recorder thread ended: its coded error, or ERR_RECORDER_EXITED with the exit code. */
+interface Failure {
+  code: string;
+  message: string;
+}
 
 export function archivePath(config: ArchiveConfig, stateDir: string): string {
   return isAbsolute(config.file) ? config.file : join(stateDir, config.file);
@@ -59,42 +80,69 @@ export class ArchiveThread {
   readonly path: string;
   /** Where the actors run their archive queries (reads and encoding off the actor threads). */
   readonly queries: ArchiveQueryPool;
+  readonly #data: RecorderWorkerData;
   readonly #log: Logger;
-  readonly #worker: Worker;
-  #running = true;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  #worker: Worker | null = null;
+  /** A recorder is ready and recording (false while a restart is pending or starting). */
+  #recording = false;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #restarts = 0;
+  /** Restart attempts since a recorder last ran stably: the backoff's exponent. */
+  #attempt = 0;
+  #restartTimer: unknown;
+  /** The code of the last failure, until a recorder is ready again. */
+  #lastErrorCode: string | undefined;
 
-  private constructor(path: string, worker: Worker, log: Logger) {
+  private constructor(path: string, data: RecorderWorkerData, log: Logger, opts: ArchiveThreadOptions) {
     this.path = path;
-    this.#worker = worker;
+    this.#data = data;
     this.#log = log;
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? Math.random;
     this.queries = new ArchiveQueryPool(path, log);
-    worker.on('message', (m: FromRecorder) => {
-      if (m.kind === 'event') this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
-      if (m.kind === 'fatal')
-        this.#log.error({ message: m.message, code: m.code }, 'archive recorder failed');
-    });
-    worker.on('exit', () => {
-      this.#running = false;
-    });
   }
 
+  /** A recorder thread is ready and recording (false while a restart is pending or starting). */
   get running(): boolean {
-    return this.#running;
+    return this.#recording;
   }
 
-  /** Opens the archive and starts recording; resolves with the last archived seq of each stream. */
-  static start(
+  /** Restart attempts made, failed ones included. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** The ERR_* code of the last failure while no recorder runs; undefined once one is ready. */
+  get lastErrorCode(): string | undefined {
+    return this.#lastErrorCode;
+  }
+
+  /** The recorder thread under way, null while a restart is pending (tests kill it through this). */
+  get recorder(): Worker | null {
+    return this.#worker;
+  }
+
+  /**
+   * Opens the archive and starts recording; resolves with the last archived seq of each stream.
+   * Rejects (no retry: the server does not start) when the first recorder fails before it is ready.
+   */
+  static async start(
     config: ArchiveConfig,
     stateDir: string,
     rings: RingSetBuffers,
     logLevel: string,
     log: Logger,
+    opts: ArchiveThreadOptions = {},
   ): Promise<{ thread: ArchiveThread; lastSeq: Record<Stream, number> }> {
     const path = archivePath(config, stateDir);
     const data: RecorderWorkerData = {
       rings,
       path,
       logLevel,
+      store: { parameterKeyIndex: config.parameterKeyIndex },
       recorder: {
         commitMs: config.commitMs,
         retention: {
@@ -103,38 +151,119 @@ export class ArchiveThread {
         },
       },
     };
-    const worker = new Worker(RECORDER_ENTRY, { workerData: data, name: 'scs-archive' });
-    const thread = new ArchiveThread(path, worker, log);
-    const started = new Promise<{ thread: ArchiveThread; lastSeq: Record<Stream, number> }>(
-      (resolve, reject) => {
-        const onMessage = (m: FromRecorder) => {
-          if (m.kind === 'ready') {
-            worker.off('message', onMessage);
-            resolve({ thread, lastSeq: m.lastSeq });
-          } else if (m.kind === 'fatal') {
-            reject(new Error(`archive ${path}: ${m.message}`));
-          }
-        };
-        worker.on('message', onMessage);
-        worker.once('error', reject);
-      },
-    );
-    // A recorder that cannot start must not leave the query pool's threads running.
-    started.catch(() => thread.queries.destroy());
-    return started;
+    const thread = new ArchiveThread(path, data, log, opts);
+    try {
+      return { thread, lastSeq: await thread.#spawn() };
+    } catch (err) {
+      // A recorder that cannot start must not leave the query pool's threads running.
+      await thread.queries.destroy();
+      throw err;
+    }
   }
 
-  /** Ends the queries, commits what was recorded and closes the file. */
-  async stop(): Promise<void> {
-    await this.queries.destroy();
-    if (!this.#running) return;
-    const stopped = new Promise<void>((resolve) => {
-      this.#worker.once('exit', () => resolve());
+  /**
+   * Starts one recorder thread; resolves with the archive's last seqs once it records, rejects
+   * when it ends before that. A restarted recorder picks its ring positions from the archive's
+   * last committed seqs (Recorder): what the rings still hold is recorded, what they overwrote
+   * meanwhile is counted and noted as a hole.
+   */
+  #spawn(): Promise<Record<Stream, number>> {
+    const worker = new Worker(RECORDER_ENTRY, { workerData: this.#data, name: 'scs-archive' });
+    this.#worker = worker;
+    return new Promise((resolve, reject) => {
+      let readyAt: number | undefined;
+      let failure: Failure | undefined;
+      worker.on('message', (m: FromRecorder) => {
+        if (m.kind === 'ready') {
+          readyAt = this.#clock.monoMs();
+          this.#lastErrorCode = undefined;
+          this.#recording = true;
+          resolve(m.lastSeq);
+        } else if (m.kind === 'event') {
+          this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
+        } else if (m.kind === 'fatal') {
+          failure ??= { code: m.code ?? ArchiveErrorCode.ERR_RECORDER_EXITED, message: m.message };
+        }
+      });
+      worker.on('error', (err) => {
+        failure ??= { code: codeOf(err), message: err.message };
+      });
+      // 'error' and a 'fatal' message both come before 'exit': the failure is known here.
+      worker.on('exit', (exitCode) => {
+        this.#worker = null;
+        this.#recording = false;
+        const cause = failure ?? {
+          code: ArchiveErrorCode.ERR_RECORDER_EXITED,
+          message: `the recorder thread exited with code ${exitCode}`,
+        };
+        if (readyAt === undefined) {
+          this.#lastErrorCode = cause.code;
+          reject(new CodedError(cause.code, `archive ${this.path}: ${cause.message}`));
+          return;
+        }
+        if (this.#stopping) {
+          if (failure)
+            this.#log.error(
+              { code: failure.code, reason: failure.message },
+              'archive recorder failed while stopping',
+            );
+          return;
+        }
+        if (this.#clock.monoMs() - readyAt >= RESTART_BACKOFF.stableMs) this.#attempt = 0;
+        this.#lastErrorCode = cause.code;
+        this.#scheduleRestart(cause);
+      });
     });
-    const msg: ToRecorder = { kind: 'stop' };
-    this.#worker.postMessage(msg);
-    const timer = setTimeout(() => void this.#worker.terminate(), 3000);
-    await stopped;
+  }
+
+  /**
+   * Live distribution does not depend on the recorder (it is one more ring reader), so it goes on
+   * while the recorder restarts with backoff; a failed restart schedules the next one.
+   */
+  #scheduleRestart(cause: Failure): void {
+    const delayMs = restartDelayMs(this.#attempt, this.#random);
+    this.#attempt++;
+    this.#log.error(
+      { code: cause.code, reason: cause.message, attempt: this.#attempt, delayMs },
+      'archive recorder thread ended; restarting',
+    );
+    this.#restartTimer = this.#clock.setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      this.#restarts++;
+      this.#spawn().then(
+        (lastSeq) => this.#log.info({ attempt: this.#attempt, lastSeq }, 'archive recorder restarted'),
+        (err: unknown) => {
+          if (!this.#stopping) this.#scheduleRestart({ code: codeOf(err), message: String(err) });
+        },
+      );
+    }, delayMs);
+    // A pending restart must not keep the process alive on its own (the system clock's timer).
+    (this.#restartTimer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  /** Ends the queries, cancels a pending restart, commits what was recorded and closes the file. */
+  stop(): Promise<void> {
+    this.#stopping = true;
+    this.#clock.clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    await this.queries.destroy();
+    const worker = this.#worker;
+    if (worker === null) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ kind: 'stop' } satisfies ToRecorder);
+    const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    await exited;
     clearTimeout(timer);
   }
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : ArchiveErrorCode.ERR_RECORDER_EXITED;
 }

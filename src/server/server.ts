@@ -15,7 +15,7 @@ import { type CliOverrides, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { usesDemoToken } from '../config/token.ts';
 import { StandingOrders } from '../export/standing.ts';
-import { loadMdb } from '../mdb/load.ts';
+import { parseMdbText, readMdbText } from '../mdb/load.ts';
 import { createMetrics } from '../metrics/counters.ts';
 import { createDownlinkMetrics } from '../metrics/downlink.ts';
 import { createRegistry } from '../metrics/registry.ts';
@@ -63,6 +63,8 @@ export interface ScsServer {
   mdbControl(msg: unknown): Promise<unknown>;
   /** The archive query pool's counters; undefined without an archive. */
   archiveQueries(): QueryPoolStats | undefined;
+  /** Tests: the archive recorder thread, null while it restarts or without an archive. */
+  archiveRecorder(): Worker | null;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -87,9 +89,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
         ? { kind: 'simulator' }
         : { kind: 'test', options: { mode: 'inject' } });
   const source = sourceSpec(choice, config);
-  const mdbFile = config.mdb.file ?? DEMO_MISSION_FILE;
+  // Read once: the acquisition thread (and any restart of it) decodes with this very text.
+  const mdb = readMdbText(config.mdb.file ?? DEMO_MISSION_FILE);
   // Loaded here first: a bad database stops the server before any thread starts.
-  const dictionary = sourceDictionary(source, loadMdb(mdbFile));
+  const dictionary = sourceDictionary(source, parseMdbText(mdb));
   // Checked here too: an order that can never run stops the server before any thread starts.
   const standing =
     config.standingOrders.length === 0
@@ -152,7 +155,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       rings,
       valueTable,
       source,
-      mdbFile,
+      mdb,
       downlinkMetrics,
       logLevel: config.log.level,
       ...(initialSeq ? { initialSeq } : {}),
@@ -197,7 +200,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     admission: admissionView,
     agencyNames: agencyList.map((a) => a.id),
     ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
-    extra: { main: listener.counters, downlink: downlinkMetrics },
+    extra: {
+      main: listener.counters,
+      downlink: downlinkMetrics,
+      ...(archive ? { archiveRestarts: () => archive.restarts } : {}),
+    },
   });
   let accepting = false;
   // A port in use must not leave the threads started above running (the process would hang).
@@ -230,10 +237,12 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     port: config.server.httpPort,
     registry,
     health: () => ({
-      ok: acquisition.running && pool.threads > 0,
+      ok: acquisition.running && pool.threads > 0 && archive?.running !== false,
       detail: {
         acquisition: acquisition.running,
+        ...(acquisition.running ? {} : { acquisitionError: acquisition.lastErrorCode ?? null }),
         archive: archive === undefined ? 'disabled' : archive.running,
+        ...(archive && !archive.running ? { archiveError: archive.lastErrorCode ?? null } : {}),
         actors: pool.threads,
         openSockets: listener.openSockets,
       },
@@ -303,6 +312,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     setLink: (up) => acquisition.setLink(up),
     mdbControl: (msg) => acquisition.control(msg),
     archiveQueries: () => archive?.queries.stats(),
+    archiveRecorder: () => archive?.recorder ?? null,
     close,
     destroy,
   };

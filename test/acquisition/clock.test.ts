@@ -74,18 +74,23 @@ describe('clock', () => {
 
     it('after a stall runs at most maxCatchUp of the missed ticks, the newest', () => {
       const c = new FakeClock(0);
-      const calls: [number, number][] = [];
-      const t = new Ticker(c, 10, (first, count) => calls.push([first, count]));
+      const calls: [number, number, number][] = [];
+      const t = new Ticker(c, 10, (first, count, skipped) => calls.push([first, count, skipped]));
       t.start();
       c.advance(0);
       c.stall(5_000);
       c.advance(0);
+      // Ticks 1…40 are skipped, and said so.
       expect(calls).to.deep.equal([
-        [0, 1],
-        [41, 10],
+        [0, 1, 0],
+        [41, 10, 40],
       ]);
       c.advance(100);
-      expect(calls[2]).to.deep.equal([51, 1]);
+      expect(calls[2]).to.deep.equal([51, 1, 0]);
+      c.stall(2_000);
+      c.advance(0);
+      expect(calls[3]).to.deep.equal([62, 10, 10]);
+      expect(t.skipped).to.equal(50);
       t.stop();
     });
   });

@@ -5,7 +5,8 @@ import { DEMO_MISSION_FILE } from '../../src/acquisition/index.ts';
 import { RingSink } from '../../src/acquisition/sink.ts';
 import { FrameType } from '../../src/ccsds/frame.ts';
 import { PacketFramer } from '../../src/ccsds/framer.ts';
-import { loadMdb } from '../../src/mdb/load.ts';
+import { loadMdb, parseMdb } from '../../src/mdb/load.ts';
+import type { Mdb } from '../../src/mdb/model.ts';
 import { PacketProcessor } from '../../src/mdb/processor.ts';
 import {
   createDownlinkMetrics,
@@ -26,7 +27,7 @@ interface Logged {
   msg: string;
 }
 
-function setup(metrics = createDownlinkMetrics([{ id: 'gs', station: 'GS' }])) {
+function setup(metrics = createDownlinkMetrics([{ id: 'gs', station: 'GS' }]), mdb: Mdb = MDB) {
   const logged: Logged[] = [];
   const log = {
     warn: (fields: Record<string, unknown>, msg: string) => logged.push({ level: 'warn', fields, msg }),
@@ -40,7 +41,7 @@ function setup(metrics = createDownlinkMetrics([{ id: 'gs', station: 'GS' }])) {
     linkId: 'gs',
     config: { station: 'GS', frame: FRAME },
     sink,
-    decom: { processor: new PacketProcessor(MDB) },
+    decom: { processor: new PacketProcessor(mdb) },
     metrics: new LinkMetricsWriter(metrics, 'gs'),
     clock,
     log: log as unknown as Pick<Logger, 'warn' | 'info'>,
@@ -66,17 +67,37 @@ function eps(ssc: number, bytes = 31): Uint8Array {
 const types = (events: Read[]) => events.map((e) => e.rec.type);
 
 describe('acquisition downlink chain', () => {
-  it('flags packets shorter than their mission database container (quality bit 7), and decommutates them', () => {
+  it('flags packets whose length differs from the declared length of their container (quality bit 7), and decommutates them', () => {
     const { chain, take, metrics } = setup();
     const annotated = { ert: ERT, scet: 5, station: 'GS', scid: 42, vcid: 0, apid: 100, ssc: 1, quality: 0 };
+    expect(MDB.def.containers.EPS_HK!.length).to.equal(31);
     chain.packet({ ...annotated, data: eps(1) });
     chain.packet({ ...annotated, ssc: 2, data: eps(2, 20) });
-    chain.packet({ ...annotated, apid: 999 & 0x7ff, data: eps(3, 10) });
+    chain.packet({ ...annotated, ssc: 3, data: eps(3, 32) });
+    chain.packet({ ...annotated, apid: 999 & 0x7ff, data: eps(4, 10) });
     const got = take();
-    expect(got.packets.map((p) => p.rec.quality)).to.deep.equal([0, Quality.LENGTH_MISMATCH, 0]);
-    // The short packet's samples carry the packet's bit.
-    const short = got.parameters.filter((p) => (p.rec.quality as number) & Quality.LENGTH_MISMATCH);
-    expect(short.length).to.be.greaterThan(0);
+    const flagged = [0, Quality.LENGTH_MISMATCH, Quality.LENGTH_MISMATCH, 0];
+    expect(got.packets.map((p) => p.rec.quality)).to.deep.equal(flagged);
+    // The samples of the short and the long packet carry the packet's bit.
+    const bad = got.parameters.filter((p) => (p.rec.quality as number) & Quality.LENGTH_MISMATCH);
+    expect(bad.length).to.equal((got.parameters.length / 3) * 2);
+    chain.publish(true);
+    expect(metrics.link(0, 'lengthMismatches')).to.equal(2);
+  });
+
+  it('without a declared length, flags only packets shorter than their container', () => {
+    const containers = Object.fromEntries(
+      Object.entries(MDB.def.containers).map(([name, { length: _, ...c }]) => [name, c]),
+    );
+    const { chain, take, metrics } = setup(
+      undefined,
+      parseMdb({ ...MDB.def, containers }, 'no-lengths.json'),
+    );
+    const annotated = { ert: ERT, scet: 5, station: 'GS', scid: 42, vcid: 0, apid: 100, ssc: 1, quality: 0 };
+    chain.packet({ ...annotated, data: eps(1) });
+    chain.packet({ ...annotated, ssc: 2, data: eps(2, 30) });
+    chain.packet({ ...annotated, ssc: 3, data: eps(3, 200) });
+    expect(take().packets.map((p) => p.rec.quality)).to.deep.equal([0, Quality.LENGTH_MISMATCH, 0]);
     chain.publish(true);
     expect(metrics.link(0, 'lengthMismatches')).to.equal(1);
   });

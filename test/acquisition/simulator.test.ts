@@ -5,6 +5,7 @@ import { DEMO_MISSION_FILE } from '../../src/acquisition/index.ts';
 import { limitIndex } from '../../src/acquisition/limits.ts';
 import { SIM_PACKETS } from '../../src/acquisition/sim-dictionary.ts';
 import {
+  catchUpLimit,
   defineSimulator,
   FRAME_SCHEDULE,
   SIMULATOR_LINK_ID,
@@ -433,6 +434,57 @@ describe('acquisition simulator', () => {
     expect(() => defineSimulator(BASE, null))
       .to.throw()
       .with.property('code', 'ERR_NO_MDB');
+  });
+
+  it('bounds a catch-up burst to 1 s of frames and a quarter of each ring', () => {
+    expect(catchUpLimit(10, undefined, [1, 4, 60, 0])).to.equal(10);
+    expect(catchUpLimit(2000, [16_384, 16_384, 65_536, 4096], [1, 4, 60, 0])).to.equal(273);
+    expect(catchUpLimit(2000, [16_384, 16_384, 2, 4096], [1, 4, 60, 0])).to.equal(1);
+  });
+
+  it('after a stall, catches up without overrunning the rings, skipping and logging the older frames', () => {
+    const cfg: SimulatorConfig = {
+      ...BASE,
+      frameRateHz: 1000,
+      randomized: false,
+      reedSolomon: { interleave: 0 },
+    };
+    const slots = 2048;
+    const run = (ringSlots: number[] | undefined) => {
+      const def = defineSimulator(cfg, MDB);
+      const buffers = createBuffers(def.dictionary.length, undefined, slots);
+      const clock = new FakeClock(START_MS);
+      const sink = new RingSink({ ...buffers, dictionary: def.dictionary, clock, log: { warn: () => {} } });
+      const warned: Record<string, unknown>[] = [];
+      const log = { ...silent, warn: (o: Record<string, unknown>) => warned.push(o) };
+      const sim = def.create(clock, { ...context(), log, ...(ringSlots ? { ringSlots } : {}) });
+      const drain = new Drain(buffers.rings);
+      sim.start(sink);
+      clock.advance(10);
+      drain.takeAll();
+      clock.stall(5_000);
+      clock.advance(0);
+      return { drain, warned, clock, sim };
+    };
+    // Unbounded (1 s of frames at once), the burst laps the parameter ring: every reader loses records.
+    expect(() => run(undefined).drain.takeAll()).to.throw(/read status/);
+    const { drain, warned, clock, sim } = run(STREAMS.map(() => slots));
+    const burst = drain.takeAll();
+    expect(burst.parameters.length).to.be.within(slots / 16, slots / 4);
+    expect(warned).to.have.length(1);
+    const { skipped, caughtUp, totalSkipped } = warned[0] as Record<string, number>;
+    expect(skipped! + caughtUp!).to.equal(5_000);
+    expect(totalSkipped).to.equal(skipped);
+    expect(burst.frames.length).to.be.within(1, caughtUp!);
+    // Back on time: one tick per wake-up again, nothing more skipped.
+    let frames = 0;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(10);
+      frames += drain.takeAll().frames.length;
+    }
+    expect(frames).to.be.greaterThan(50);
+    expect(warned).to.have.length(1);
+    void sim.stop();
   });
 
   it('cannot start twice, and writes nothing after stop', async () => {

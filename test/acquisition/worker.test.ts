@@ -6,7 +6,7 @@ import { DEMO_MISSION_FILE, sourceDictionary } from '../../src/acquisition/index
 import type { AcquisitionWorkerData, FromAcquisition, InjectRecord } from '../../src/acquisition/messages.ts';
 import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
 import type { SimulatorConfig } from '../../src/acquisition/simulator.ts';
-import { loadMdb } from '../../src/mdb/load.ts';
+import { loadMdb, readMdbText } from '../../src/mdb/load.ts';
 import { ControlBlock } from '../../src/ring/layout.ts';
 import { AcquisitionThread } from '../../src/server/acquisition.ts';
 import { silentLogger } from '../../src/util/logger.ts';
@@ -41,7 +41,7 @@ function spawn(source: SourceSpec, mdbFile: string | null = DEMO_MISSION_FILE): 
     ...buffers,
     source,
     logLevel: 'silent',
-    ...(mdbFile === null ? {} : { mdbFile }),
+    ...(mdbFile === null ? {} : { mdb: readMdbText(mdbFile) }),
   };
   const worker = new Worker(ENTRY, { workerData });
   worker.on('error', () => {}); // asserted through 'fatal' and the exit code
@@ -231,7 +231,7 @@ describe('acquisition worker (real thread)', () => {
       {
         ...buffers,
         source: { kind: 'test', options: { mode: 'inject' } },
-        mdbFile: DEMO_MISSION_FILE,
+        mdb: readMdbText(DEMO_MISSION_FILE),
         logLevel: 'silent',
       },
       silentLogger(),

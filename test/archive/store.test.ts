@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { STREAMS } from '../../protocol/constants.ts';
 import { ArchiveErrorCode } from '../../src/archive/errors.ts';
 import { type ArchiveQuery, ArchiveReader, type ArchiveRow } from '../../src/archive/query.ts';
-import { ArchiveStore } from '../../src/archive/store.ts';
+import { ArchiveStore, SCHEMA_VERSION } from '../../src/archive/store.ts';
 import { metaOf, payloadOf, T0, tempDir } from './fixtures/records.ts';
 
 const N = 2000;
@@ -214,7 +214,7 @@ describe('archive: store lifecycle', () => {
     old.close();
     new ArchiveStore(path).close();
     const check = new DatabaseSync(path);
-    expect(check.prepare('PRAGMA user_version').get()).to.deep.equal({ user_version: 2 });
+    expect(check.prepare('PRAGMA user_version').get()).to.deep.equal({ user_version: SCHEMA_VERSION });
     expect(check.prepare('SELECT count(*) AS n FROM holes').get()).to.deep.equal({ n: 0 });
     check.close();
   });

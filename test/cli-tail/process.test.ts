@@ -1,38 +1,25 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { type ProcessRun, runProcess, SCS_CLI } from '../support/process.ts';
 import { frame, startTestServer } from '../support/server.ts';
 
 const RUN_TAIL = fileURLToPath(new URL('./run-tail.ts', import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Runs `scs tail` as a process; `onConnected` runs once it says it is connected. `closedStdout`:
  * through src/cli.ts, with the reader of stdout gone at once (`scs tail … | head -0`).
  */
-function tail(args: string[], onConnected: () => void, closedStdout = false): Promise<Exit> {
-  const argv = closedStdout ? [CLI, 'tail', ...args] : [RUN_TAIL, ...args];
-  const child = spawn(process.execPath, argv, {
-    env: { ...process.env, SCS_TOKEN: 'alpha-secret' },
+function tail(args: string[], onConnected: () => void, closedStdout = false): Promise<ProcessRun> {
+  let connected = false;
+  return runProcess(process.execPath, closedStdout ? [SCS_CLI, 'tail', ...args] : [RUN_TAIL, ...args], {
+    env: { SCS_TOKEN: 'alpha-secret' },
+    closedStdout,
+    onStderr: (stderr) => {
+      if (connected || !stderr.includes('connected to')) return;
+      connected = true;
+      onConnected();
+    },
   });
-  if (closedStdout) child.stdout.destroy();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    const before = stderr;
-    stderr += d.toString();
-    if (!before.includes('connected to') && stderr.includes('connected to')) onConnected();
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 describe('scs tail as a process', () => {

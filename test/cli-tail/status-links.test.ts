@@ -1,17 +1,13 @@
 // `scs status` on a server with a real downlink link: a tcp-client link to a front end that
 // pushes CADUs; the links section comes from the scs_link_* and scs_vc_* series.
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { FrameType } from '../../src/ccsds/frame.ts';
 import { PacketFramer } from '../../src/ccsds/framer.ts';
 import { run, type ServerStatus } from '../../src/cli/status.ts';
-import { type ScsServer, startServer } from '../../src/server/server.ts';
-import { silentLogger } from '../../src/util/logger.ts';
+import type { ScsServer } from '../../src/server/server.ts';
 import { makePacket } from '../ccsds/support.ts';
-import { testAgencies } from '../support/server.ts';
+import { startConfiguredServer } from '../support/server.ts';
 import { capture, lines } from './capture.ts';
 
 describe('scs status: links', () => {
@@ -24,30 +20,17 @@ describe('scs status: links', () => {
     const peer = new Promise<Socket>((resolve) => frontEnd.once('connection', resolve));
     await new Promise<void>((resolve) => frontEnd.listen(0, '127.0.0.1', resolve));
     const port = (frontEnd.address() as { port: number }).port;
-    server = await startServer({
-      config: {
-        server: {
-          port: 0,
-          httpPort: 0,
-          host: '127.0.0.1',
-          actors: 1,
-          stateDir: mkdtempSync(join(tmpdir(), 'scs-status-links-')),
+    server = await startConfiguredServer({
+      simulator: { enabled: false },
+      links: [
+        {
+          id: 'gs1',
+          station: 'GS1',
+          transport: { kind: 'tcp-client', host: '127.0.0.1', port },
+          frame: { type: 'tm', length: 223, scid: 42 },
+          badFrameFile: { enabled: false },
         },
-        agencies: testAgencies(),
-        simulator: { enabled: false },
-        archive: { enabled: false },
-        links: [
-          {
-            id: 'gs1',
-            station: 'GS1',
-            transport: { kind: 'tcp-client', host: '127.0.0.1', port },
-            frame: { type: 'tm', length: 223, scid: 42 },
-            badFrameFile: { enabled: false },
-          },
-        ],
-        log: { level: 'silent' },
-      },
-      logger: silentLogger(),
+      ],
     });
     socket = await peer;
     const framer = new PacketFramer({ type: FrameType.TM, frameLength: 223, scid: 42, fecf: true });

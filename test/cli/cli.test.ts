@@ -2,38 +2,15 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ScsClient } from '../../protocol/client.ts';
 import { MessageType } from '../../protocol/constants.ts';
 import { verifyToken } from '../../src/config/token.ts';
+import { SCS_CLI, scs } from '../support/process.ts';
 import { testAgencies } from '../support/server.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const run = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8' });
-
-/** Runs the CLI without blocking the event loop (the test's own client keeps working meanwhile). */
-function runAsync(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+  spawnSync(process.execPath, [SCS_CLI, ...args], { input, encoding: 'utf8' });
 
 function tmpFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'scs-cli-'));
@@ -72,9 +49,9 @@ describe('scs command line (run as a process)', function () {
   it('every command: --help prints its usage, exit 0; an unknown option is one line, exit 2', async () => {
     const commands = ['serve', 'tail', 'status', 'export', 'fetch', 'token', 'check-config'];
     const [helps, bads] = await Promise.all([
-      Promise.all(commands.map((c) => runAsync([c, '--help'], {}))),
+      Promise.all(commands.map((c) => scs([c, '--help']))),
       // serve, tail and status have their own usage tests.
-      Promise.all(commands.slice(3).map((c) => runAsync([c, '--no-such-option'], {}))),
+      Promise.all(commands.slice(3).map((c) => scs([c, '--no-such-option']))),
     ]);
     for (const [i, c] of commands.entries()) {
       expect(helps[i]!.code, c).to.equal(0);
@@ -153,15 +130,15 @@ describe('scs command line (run as a process)', function () {
         log: { level: 'info' },
       }),
     );
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+    const child = spawn(process.execPath, [SCS_CLI, 'serve', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       const { port, httpPort } = await listening(child);
       // scs tail and scs status against the running server (its simulator produces frames).
-      const tailed = await runAsync(
+      const tailed = await scs(
         ['tail', '--port', String(port), '--agency', 'alpha', '--stream', 'frames', '--json', '--count', '2'],
-        { SCS_TOKEN: 'alpha-secret' },
+        { env: { SCS_TOKEN: 'alpha-secret' } },
       );
       expect(tailed.code, tailed.stderr).to.equal(0);
       const lines = tailed.stdout
@@ -170,7 +147,7 @@ describe('scs command line (run as a process)', function () {
         .map((l: string) => JSON.parse(l) as { seq: number; station: string });
       expect(lines).to.have.length(2);
       expect(lines[1]!.seq).to.be.greaterThan(lines[0]!.seq);
-      const status = await runAsync(['status', '--port', String(httpPort), '--json'], {});
+      const status = await scs(['status', '--port', String(httpPort), '--json']);
       expect(status.code, status.stderr).to.equal(0);
       expect(JSON.parse(status.stdout)).to.have.property('agencies');
       const client = await ScsClient.connect({ port });

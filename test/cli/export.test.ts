@@ -1,48 +1,18 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { run as exportRun } from '../../src/cli/export.ts';
 import { decodePacketFile } from '../../src/files/packet-file.ts';
 import { capture } from '../cli-tail/capture.ts';
 import { buildArchive, N, T0 } from '../export/fixture.ts';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a process without blocking the event loop (mocha's timers keep working). */
-/** `closedStdout`: the reader of stdout is gone before the first write, like `scs export … | head -0`. */
-function scs(args: string[], cwd?: string, command = process.execPath, closedStdout = false): Promise<Run> {
-  return new Promise((resolve) => {
-    const argv = command === process.execPath ? [CLI, ...args] : args;
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    if (closedStdout) child.stdout.destroy();
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    // e.g. no `script` (util-linux) on this machine
-    child.on('error', (err) => resolve({ code: null, stdout, stderr: err.message }));
-  });
-}
+import { type ProcessRun, runProcess, SCS_CLI, scs } from '../support/process.ts';
 
 const iso = (us: number) => new Date(us / 1000).toISOString();
 
 describe('scs export (run as a process)', function () {
   this.timeout(30_000);
   let archive: ReturnType<typeof buildArchive>;
-  const runs: Record<string, Run> = {};
+  const runs: Record<string, ProcessRun> = {};
   const file = (...parts: string[]) => join(archive.dir, ...parts);
 
   // Every process starts at once: each takes a second or two to load, most of it waiting.
@@ -57,7 +27,7 @@ describe('scs export (run as a process)', function () {
     const a = ['--archive', archive.path];
     const tty = [
       process.execPath,
-      CLI,
+      SCS_CLI,
       'export',
       ...a,
       '--from',
@@ -68,7 +38,7 @@ describe('scs export (run as a process)', function () {
       .concat(['--out', file('tty.csv')])
       .map((x) => `'${x}'`)
       .join(' ');
-    const jobs: Record<string, Promise<Run>> = {
+    const jobs: Record<string, Promise<ProcessRun>> = {
       help: scs(['export', '--help']),
       mainHelp: scs(['--help']),
       packets: scs(
@@ -104,12 +74,14 @@ describe('scs export (run as a process)', function () {
         '--format',
         'jsonl',
       ]),
-      cwd: scs(['export', ...a, '--stream', 'packets', '--from', String(T0 + 5_000_000)], file('cwd')),
-      tty: scs(['-qec', tty, '/dev/null'], undefined, 'script'),
+      cwd: scs(['export', ...a, '--stream', 'packets', '--from', String(T0 + 5_000_000)], {
+        cwd: file('cwd'),
+      }),
+      tty: runProcess('script', ['-qec', tty, '/dev/null']),
       usage: scs(['export', ...a]),
       missing: scs(['export', '--archive', file('none.sqlite'), '--from', String(T0)]),
-      headed: scs(['export', ...a, '--stream', 'frames', '--from', String(T0)], undefined, undefined, true),
-      mainHelpHeaded: scs(['--help'], undefined, undefined, true),
+      headed: scs(['export', ...a, '--stream', 'frames', '--from', String(T0)], { closedStdout: true }),
+      mainHelpHeaded: scs(['--help'], { closedStdout: true }),
     };
     for (const [name, job] of Object.entries(jobs)) runs[name] = await job;
   });

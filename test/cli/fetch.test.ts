@@ -1,40 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ArchiveReader } from '../../src/archive/query.ts';
 import { decodePacketFile } from '../../src/files/packet-file.ts';
 import type { ScsServer } from '../../src/server/server.ts';
+import { type ProcessRun, scs as runScs } from '../support/process.ts';
 import { event, packet, sample, startTestServer, testAgencies } from '../support/server.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `closedStdout`: the reader of stdout is gone before the first write, like `scs fetch … | head -0`. */
-function scs(args: string[], env: Record<string, string> = {}, closedStdout = false): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SCS_AGENCY: 'alpha', SCS_TOKEN: 'alpha-secret', ...env },
-    });
-    if (closedStdout) child.stdout.destroy();
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function scs(args: string[], env: Record<string, string> = {}, closedStdout = false): Promise<ProcessRun> {
+  return runScs(args, { env: { SCS_AGENCY: 'alpha', SCS_TOKEN: 'alpha-secret', ...env }, closedStdout });
 }
 
 /** The recorder commits every 20 ms: wait until it holds what was injected. */
@@ -63,7 +39,7 @@ describe('scs fetch (run as a process against a real server)', function () {
   let server: ScsServer;
   let dir: string;
   let from: number;
-  const runs: Record<string, Run> = {};
+  const runs: Record<string, ProcessRun> = {};
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scs-fetch-'));
@@ -90,7 +66,7 @@ describe('scs fetch (run as a process against a real server)', function () {
     await archived(path, 'parameters', 30);
     await archived(path, 'events', 3);
     const common = ['--port', String(server.port), '--from', String(from)];
-    const jobs: Record<string, Promise<Run>> = {
+    const jobs: Record<string, Promise<ProcessRun>> = {
       packets: scs([
         'fetch',
         ...common,

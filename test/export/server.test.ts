@@ -46,7 +46,10 @@ describe('standing orders in the server', function () {
     });
     try {
       // The next runs find this packet in their window (the last minute) once it is archived.
-      await server.inject([packet(7, 300)]);
+      // Stamped now: the builders' clock starts when the test files load, minutes before this
+      // test in a full run, and the order's window is the last minute.
+      const p = packet(7, 300);
+      await server.inject([{ ...p, rec: { ...p.rec, ert: Date.now() * 1000 } }]);
       // Polled rather than fs.watch: a watcher can miss a rename that lands before it is set up.
       let packets: ReturnType<typeof decodePacketFile> = [];
       while (packets.length === 0) {

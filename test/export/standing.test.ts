@@ -159,6 +159,38 @@ describe('standing orders', function () {
     }
   });
 
+  it('runs the windows of one order one after another: a slow delivery queues the next', async () => {
+    const events: string[] = [];
+    let connections = 0;
+    // allowHalfOpen: the endpoint, not Node, decides when it has taken the file.
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      const n = ++connections;
+      events.push(`open ${n}`);
+      socket.resume();
+      // The first delivery is slow to be acknowledged: the endpoint ends it only later.
+      socket.on('end', () => {
+        setTimeout(
+          () => {
+            events.push(`end ${n}`);
+            socket.end();
+          },
+          n === 1 ? 300 : 0,
+        );
+      });
+    });
+    const port = await listen(server);
+    try {
+      const orders = make([
+        { id: 'q', every: '1h', stream: 'packets', format: 'packets', to: { tcp: `127.0.0.1:${port}` } },
+      ]);
+      const [a, b] = await Promise.all([orders.run('q', TICK_MS), orders.run('q', TICK_MS + 3_600_000)]);
+      expect([a.result, b.result]).to.deep.equal(['delivered', 'delivered']);
+      expect(events).to.deep.equal(['open 1', 'end 1', 'open 2', 'end 2']);
+    } finally {
+      server.close();
+    }
+  });
+
   it('delivers to an HTTP endpoint that fails twice (503), with headers saying what the body is', async () => {
     let requests = 0;
     let headers: IncomingHttpHeaders = {};

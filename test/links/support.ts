@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { PacketIn } from '../../src/acquisition/source.ts';
 import type { LinkSink } from '../../src/links/link.ts';
+import { concat } from '../ccsds/support.ts';
 
 export class Probe implements LinkSink {
   readonly chunks: { bytes: Uint8Array; ert: number }[] = [];
@@ -76,16 +77,6 @@ export function withTimeout<T>(p: Promise<T>, what: string, ms = 3000): Promise<
     timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Deterministic pseudo-random bytes. */

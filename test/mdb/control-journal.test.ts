@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { EventIn } from '../../src/acquisition/source.ts';
 import { MdbControl } from '../../src/mdb/control.ts';
 import { ControlJournal, REAPPLIED_BY } from '../../src/mdb/control-journal.ts';
-import { loadMdb } from '../../src/mdb/load.ts';
+import { type MdbText, parseMdbText, readMdbText } from '../../src/mdb/load.ts';
 import { PacketProcessor } from '../../src/mdb/processor.ts';
 import { FakeClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
@@ -41,10 +41,18 @@ writeFileSync(FILE, JSON.stringify(doc('1', 'HOT')));
 writeFileSync(join(dir, 'db2.json'), JSON.stringify(doc('2', 'COLD')));
 writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...doc('3', 'HOT'), parameters: {} }));
 
-function control(events: EventIn[] = []): MdbControl {
-  return new MdbControl(new PacketProcessor(loadMdb(FILE)), silentLogger(), {
+/** A control on `database`; `kept` follows its accepted reloads, as AcquisitionThread keeps them. */
+function control(
+  events: EventIn[] = [],
+  database: MdbText = readMdbText(FILE),
+  kept: { database: MdbText } = { database },
+): MdbControl {
+  return new MdbControl(new PacketProcessor(parseMdbText(database)), silentLogger(), {
     emit: (e) => events.push(e),
     clock: new FakeClock(1_000),
+    onReload: (text) => {
+      kept.database = text;
+    },
   });
 }
 
@@ -81,10 +89,12 @@ describe('mdb/control-journal', () => {
   it('rebuilds on a fresh control exactly the database and overrides in force, whatever led there', () => {
     fc.assert(
       fc.property(fc.array(requests, { maxLength: 12 }), (sequence) => {
-        const before = control();
+        const kept = { database: readMdbText(FILE) };
+        const before = control([], kept.database, kept);
         const journal = new ControlJournal();
         for (const msg of sequence) apply(before, journal, msg);
-        const fresh = control();
+        // A restarted thread starts with the database kept, never re-reading a file.
+        const fresh = control([], kept.database);
         for (const msg of journal.replay()) {
           expect(msg.by).to.equal(REAPPLIED_BY);
           expect(fresh.handle(msg), JSON.stringify(msg)).to.include({ ok: true });
@@ -95,29 +105,34 @@ describe('mdb/control-journal', () => {
     );
   });
 
-  it('replays nothing until something changed; a reload is replayed by file name, with its event', () => {
+  it('replays nothing until something changed; a reload is kept as text, not replayed', () => {
     const journal = new ControlJournal();
-    const c = control();
+    const kept = { database: readMdbText(FILE) };
+    const c = control([], kept.database, kept);
     apply(c, journal, { op: 'overrides' });
     apply(c, journal, { op: 'reload', file: 'bad.json' });
     expect(journal.replay()).to.deep.equal([]);
+    expect(kept.database.file).to.equal(FILE);
     apply(c, journal, { op: 'reload', file: 'db2.json' });
+    expect(kept.database).to.deep.equal({
+      file: join(dir, 'db2.json'),
+      text: JSON.stringify(doc('2', 'COLD')),
+    });
     apply(c, journal, { op: 'setLimits', parameter: 'T', limits: { alarm: { high: 30 } } });
     const replay = journal.replay();
-    expect(replay[0]).to.deep.equal({ op: 'reload', file: 'db2.json', by: REAPPLIED_BY });
     // As MdbControl stores it: with the schema's defaults filled in.
-    expect(replay[1]).to.deep.include({ op: 'setLimits', parameter: 'T', by: REAPPLIED_BY });
-    expect(replay[1]!.limits).to.deep.include({
+    expect(replay[0]).to.deep.include({ op: 'setLimits', parameter: 'T', by: REAPPLIED_BY });
+    expect(replay[0]!.limits).to.deep.include({
       persistence: 1,
       alarm: { high: 30, highInclusive: true, lowInclusive: true },
     });
-    expect(replay).to.have.length(2);
+    expect(replay).to.have.length(1);
     const events: EventIn[] = [];
-    const fresh = control(events);
+    const fresh = control(events, kept.database);
     for (const msg of journal.replay()) fresh.handle(msg);
     expect(events.map((e) => [e.type, e.message.endsWith(`(by ${REAPPLIED_BY})`)])).to.deep.equal([
-      ['MDB_RELOADED', true],
       ['LIMITS_CHANGED', true],
     ]);
+    expect(fresh.handle({ op: 'overrides' })).to.deep.equal(c.handle({ op: 'overrides' }));
   });
 });

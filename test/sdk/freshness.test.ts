@@ -41,10 +41,10 @@ describe('SDK freshness', () => {
     const { clock, changes, t } = tracker();
     expect(t.state).to.equal('lost');
     t.connected(2000);
-    t.data();
+    t.data(true);
     expect(t.state).to.equal('live');
     clock.advance(1999);
-    t.data();
+    t.data(true);
     clock.advance(1999);
     expect(t.state).to.equal('live');
     clock.advance(1);
@@ -60,7 +60,7 @@ describe('SDK freshness', () => {
   it('a HEARTBEAT makes live data stale at once; heartbeats keep a stale feed from being lost', () => {
     const { clock, t } = tracker();
     t.connected(1000);
-    t.data();
+    t.data(true);
     t.heartbeat();
     expect(t.state).to.equal('stale');
     for (let i = 0; i < 10; i++) {
@@ -76,7 +76,7 @@ describe('SDK freshness', () => {
   it('a held (back-pressured) feed goes stale but is not declared lost', () => {
     const { clock, t } = tracker();
     t.connected(1000);
-    t.data();
+    t.data(true);
     t.hold(true);
     clock.advance(10_000);
     expect(t.state).to.equal('stale');

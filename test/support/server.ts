@@ -80,6 +80,37 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Scs
   });
 }
 
+/**
+ * A server from a configuration of the test's own: free loopback ports, a fresh state dir, one
+ * actor, the test agencies, no archive and silent logs, unless `config` says otherwise (its
+ * `server` section is merged field by field, every other section replaces the default one).
+ * The source is the configuration's (simulator or links) unless `source` is given.
+ */
+export function startConfiguredServer(
+  config: Record<string, unknown> = {},
+  source?: SourceChoice,
+): Promise<ScsServer> {
+  const { server, ...sections } = config;
+  return startServer({
+    config: {
+      server: {
+        port: 0,
+        httpPort: 0,
+        host: '127.0.0.1',
+        actors: 1,
+        stateDir: mkdtempSync(join(tmpdir(), 'scs-test-')),
+        ...(server as Record<string, unknown> | undefined),
+      },
+      agencies: testAgencies(),
+      archive: { enabled: false },
+      log: { level: 'silent' },
+      ...sections,
+    },
+    ...(source === undefined ? {} : { source }),
+    logger: silentLogger(),
+  });
+}
+
 export function request(overrides: Partial<RequestBody> = {}): RequestBody {
   return {
     agency: 'alpha',

@@ -5,15 +5,12 @@
 // The waits are events with generous bounds (a loaded 2-core machine takes seconds to parse
 // Open MCT's 6 MB), except the sentinel's, which is the requirement itself.
 // docs/openmct.png comes from test/web/screenshot.ts (the simulator's live data).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ScsServer } from '../../src/server/server.ts';
+import { type Browser, launchChromium } from '../support/chromium.ts';
 import { bearer, http, sampleAt, startDisplayServer, until, useDictionaryOf } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PARAM = 'EPS.BUS_V';
 const ARCHIVED = [27.101, 27.102, 27.103, 27.104, 27.105];
 /** Out of EPS.BUS_V's alarm limits (26 … 30.5): Open MCT colours it red. */
@@ -26,8 +23,7 @@ const PAINT_MS = 30_000;
 describe('Open MCT display in Chromium (issue 6)', function () {
   this.timeout(120_000);
   let server: ScsServer;
-  let profile: string;
-  let ctx: BrowserContext;
+  let browser: Browser;
   let page: Page;
   const errors: string[] = [];
   const base = () => `http://127.0.0.1:${server.httpPort}`;
@@ -36,11 +32,8 @@ describe('Open MCT display in Chromium (issue 6)', function () {
     `${base()}/display/?load=${key}#/browse/scs.tree:mission/scs.tree:folder.EPS/scs:${name}?view=${key}`;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this test drives Debian's Chromium (apt-get install chromium, as .ci/run does)`,
-      );
-    }
+    // Before the server: without Chromium this fails at once, saying how to install it.
+    browser = await launchChromium({ timeout: PAINT_MS, viewport: { width: 1400, height: 860 } });
     server = await startDisplayServer({ archive: true, display: { mission: MISSION } });
     await useDictionaryOf(server.httpPort);
     // Archived before the page opens: the table can only get them through /history.
@@ -56,24 +49,7 @@ describe('Open MCT display in Chromium (issue 6)', function () {
       5000,
       'archived samples in history',
     );
-    profile = mkdtempSync(join(tmpdir(), 'scs-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: PAINT_MS,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 860 },
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
@@ -81,8 +57,7 @@ describe('Open MCT display in Chromium (issue 6)', function () {
   });
 
   after(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await server?.close();
   });
 

@@ -1,11 +1,7 @@
 // Helpers of the display tests: parameter samples at chosen times, and HTTP with an agency.
-import { mkdtempSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ScsServer, startServer } from '../../src/server/server.ts';
-import { silentLogger } from '../../src/util/logger.ts';
-import { testAgencies } from '../support/server.ts';
+import type { ScsServer } from '../../src/server/server.ts';
+import { startConfiguredServer } from '../support/server.ts';
 
 /** Parameter names by index, as the server under test has them. */
 let names: string[] = [];
@@ -103,24 +99,14 @@ export function startDisplayServer(
     server?: Record<string, unknown>;
   } = {},
 ): Promise<ScsServer> {
-  return startServer({
-    config: {
-      server: {
-        port: 0,
-        httpPort: 0,
-        host: '127.0.0.1',
-        actors: 1,
-        shutdownMs: 0,
-        stateDir: mkdtempSync(join(tmpdir(), 'scs-web-')),
-        ...opts.server,
-      },
-      agencies: opts.agencies ?? testAgencies(),
+  return startConfiguredServer(
+    {
+      server: { shutdownMs: 0, ...opts.server },
+      ...(opts.agencies === undefined ? {} : { agencies: opts.agencies }),
       simulator: { enabled: false },
       archive: { enabled: opts.archive ?? false, commitMs: 20 },
       display: { ...opts.display },
-      log: { level: 'silent' },
     },
-    source: { kind: 'test', options: { mode: 'inject' } },
-    logger: silentLogger(),
-  });
+    { kind: 'test', options: { mode: 'inject' } },
+  );
 }
