@@ -75,7 +75,23 @@ async function serve(argv: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) return void console.log(HELP.serve);
-  const server = await startServer({
+  // SIGHUP's default action ends the process: until the server is up a reload request is kept
+  // and done once it is (the database loaded at start may already be the new one; no harm).
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let reloadPending = false;
+  const reload = () => {
+    if (server === undefined) {
+      reloadPending = true;
+      return;
+    }
+    server.mdbControl({ op: 'reload', by: 'SIGHUP' }).catch((err: unknown) => {
+      console.error(`scs: SIGHUP reload failed: ${(err as Error).message}`);
+    });
+  };
+  // Reload the mission database from its file; the acquisition thread logs the outcome and raises
+  // its event, and a refused database leaves the one in force running.
+  process.on('SIGHUP', reload);
+  server = await startServer({
     configFile: values.config,
     overrides: {
       port: int('port', values.port),
@@ -99,13 +115,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // Reload the mission database from its file; the acquisition thread logs the outcome and raises
-  // its event, and a refused database leaves the one in force running.
-  process.on('SIGHUP', () => {
-    server.mdbControl({ op: 'reload', by: 'SIGHUP' }).catch((err: unknown) => {
-      console.error(`scs: SIGHUP reload failed: ${(err as Error).message}`);
-    });
-  });
+  if (reloadPending) reload();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -189,7 +199,10 @@ main(process.argv.slice(2)).then(
     const e = err as Error & { code?: string };
     console.error(`scs: ${e.message}`);
     const usage =
-      err instanceof UsageError || err instanceof ConfigError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+      err instanceof UsageError ||
+      err instanceof ConfigError ||
+      // parseArgs: an unknown option, a missing or wrong value, an unexpected positional.
+      (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS_'));
     process.exitCode = usage || err instanceof RuntimeError ? 2 : 1;
   },
 );

@@ -1,14 +1,13 @@
 // The `downlink` source: real links (src/links), each with its station, feeding its own
 // DownlinkChain. The sink's link flag (DATA_BREAK for clients) is up while any link is up.
-import { DownlinkPipeline } from '../ccsds/pipeline.ts';
-import { ASM_BYTES } from '../ccsds/sync.ts';
 import { createLink, type Link } from '../links/link.ts';
 import type { Mdb } from '../mdb/model.ts';
 import { DecomMetricsWriter, LinkMetricsWriter } from '../metrics/downlink.ts';
-import { type Clock, systemClock } from '../util/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import { DecomMetrics } from './decom-metrics.ts';
 import { DownlinkChain } from './downlink-chain.ts';
 import { AcquisitionError, AcquisitionErrorCode } from './errors.ts';
+import { checkLink } from './link-check.ts';
 import { type DownlinkLinkConfig, toDownlinkConfig } from './link-config.ts';
 import { LinkFiles } from './link-files.ts';
 import type { AcquisitionSink, EventIn, Source, SourceContext, SourceDefinition } from './source.ts';
@@ -44,10 +43,7 @@ function validate(cfg: DownlinkSourceConfig): void {
     }
     ids.add(link.id);
     try {
-      const pipeline = new DownlinkPipeline(toDownlinkConfig(link), { frame: () => {}, packet: () => {} });
-      // Constructing a link checks its transport (address blocks, speeds) without opening anything.
-      createLink(link.id, link.station, link.transport, systemClock);
-      checkRecordBytes(link, pipeline.blockLength);
+      checkLink(link);
     } catch (err) {
       throw new AcquisitionError(
         AcquisitionErrorCode.ERR_LINK_CONFIG,
@@ -56,19 +52,6 @@ function validate(cfg: DownlinkSourceConfig): void {
       );
     }
   });
-}
-
-/** A replayed frame or CADU file must hold whole code blocks of the link's frame layout. */
-function checkRecordBytes(link: DownlinkLinkConfig, blockLength: number): void {
-  const t = link.transport;
-  if (t.kind !== 'file' || t.format === 'packets') return;
-  const want = t.format === 'cadu' ? ASM_BYTES + blockLength : blockLength;
-  if (t.recordBytes !== want) {
-    throw new AcquisitionError(
-      AcquisitionErrorCode.ERR_LINK_CONFIG,
-      `transport.recordBytes ${t.recordBytes} is not the ${t.format === 'cadu' ? 'CADU' : 'code block'} length ${want} of this frame layout`,
-    );
-  }
 }
 
 export function defineDownlinkSource(cfg: DownlinkSourceConfig, mdb: Mdb | null): SourceDefinition {

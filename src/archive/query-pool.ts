@@ -6,21 +6,34 @@
 // the actor creates a MessageChannel per query and posts one end to this thread with
 // `postMessageToThread` (QueryPoolAddress in ActorInit); the pool runs one task per query
 // with that port. Pages then flow pool → actor directly; this thread relays nothing.
+//
+// The display's history requests (src/web/history.ts) are pool tasks too, run by history():
+// one task per request, its reply the JSON the display sends.
 import { availableParallelism } from 'node:os';
 import { type MessagePort, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { isQueryOpen, type QueryPoolAddress } from './query-protocol.ts';
+import {
+  type HistoryReply,
+  type HistoryRequest,
+  isQueryOpen,
+  type QueryPoolAddress,
+} from './query-protocol.ts';
 import type { QueryOutcome } from './query-service.ts';
 
 const ENTRY = new URL('../../workers/archive-query.ts', import.meta.url).pathname;
 
-export interface QueryTask {
-  port: MessagePort;
-  path: string;
-}
+export type PoolTask =
+  | { kind: 'query'; port: MessagePort; path: string }
+  | {
+      kind: 'history';
+      path: string;
+      request: HistoryRequest;
+      /** Int32 [cancelled]: set by this thread when the requester no longer waits. */
+      cancel: SharedArrayBuffer;
+    };
 
 export interface QueryPoolData {
-  /** Int32 [steps answered]: bumped by the pool threads. */
+  /** Int32 [steps answered, history requests answered]: bumped by the pool threads. */
   counters: SharedArrayBuffer;
 }
 
@@ -31,6 +44,8 @@ export interface QueryPoolStats {
   opened: number;
   /** Requests (pages, backfill steps) answered since the start. */
   steps: number;
+  /** Display history requests the pool threads have answered since the start. */
+  history: number;
 }
 
 type RunOptions = NonNullable<Parameters<Piscina['run']>[1]>;
@@ -40,7 +55,7 @@ let nextPool = 0;
 export class ArchiveQueryPool {
   readonly address: QueryPoolAddress;
   readonly #path: string;
-  readonly #pool: Piscina<QueryTask, QueryOutcome>;
+  readonly #pool: Piscina<PoolTask, QueryOutcome | HistoryReply>;
   readonly #counters: Int32Array;
   readonly #onMessage: (value: unknown) => void;
   #running = 0;
@@ -49,7 +64,7 @@ export class ArchiveQueryPool {
   /** `threads`: default half the cores, at least 1 and at most 4. */
   constructor(path: string, log: { error(obj: object, msg: string): void }, threads?: number) {
     const n = threads ?? Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
-    const counters = new SharedArrayBuffer(4);
+    const counters = new SharedArrayBuffer(8);
     this.#counters = new Int32Array(counters);
     this.#path = path;
     this.address = { threadId, pool: `archive-${process.pid}-${threadId}-${nextPool++}` };
@@ -67,7 +82,7 @@ export class ArchiveQueryPool {
       if (!isQueryOpen(value) || value.pool !== this.address.pool) return;
       this.#opened++;
       this.#running++;
-      const task: QueryTask = { port: value.port, path: this.#path };
+      const task: PoolTask = { kind: 'query', port: value.port, path: this.#path };
       this.#pool
         .run(task, { transferList: [value.port] as unknown as RunOptions['transferList'] })
         .catch((err: unknown) => log.error({ err }, 'archive query task failed'))
@@ -84,7 +99,27 @@ export class ArchiveQueryPool {
       running: this.#running,
       opened: this.#opened,
       steps: Atomics.load(this.#counters, 0),
+      history: Atomics.load(this.#counters, 1),
     };
+  }
+
+  /**
+   * Runs one display history request on a pool thread. An aborted `signal` makes the scan stop
+   * at its next page: the pool thread also serves other queries, so it is not terminated (what
+   * piscina's own abort does) but told through a shared flag.
+   */
+  async history(request: HistoryRequest, signal?: AbortSignal): Promise<HistoryReply> {
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    const onAbort = () => Atomics.store(flag, 0, 1);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    try {
+      const task: PoolTask = { kind: 'history', path: this.#path, request, cancel };
+      return (await this.#pool.run(task)) as HistoryReply;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async destroy(): Promise<void> {

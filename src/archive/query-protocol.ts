@@ -4,6 +4,7 @@
 // pool (flow control), and closing its end ends the pool task (cancellation).
 import type { MessagePort } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
+import type { ParameterInfo } from '../acquisition/source.ts';
 import type { ArchiveFilter, ArchiveQuery, PageCursor, TimeBy } from './query.ts';
 
 /** Actor → the pool's owner (main thread, `process.on('workerMessage')`): run a query on `port`. */
@@ -90,4 +91,33 @@ export type QueryReply =
 
 export function isQueryOpen(v: unknown): v is QueryOpen {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'archive-query-open';
+}
+
+/**
+ * A display history read (src/web/history.ts), run as one pool task: the parameter's rows in
+ * [fromUs, toUs) of ERT, cut down as `mode` says (src/web/history-scan.ts).
+ */
+export interface HistoryRequest {
+  param: number;
+  /** Decodes the rows into Open MCT points. */
+  info: ParameterInfo;
+  fromUs: number;
+  toUs: number;
+  mode: HistoryMode;
+  /** The reply's limit: rows of a range, buckets × 2 of min/max; the scan reads 10 × this at most. */
+  maxRows: number;
+}
+
+/** Every row of the range (the newest `maxRows` when more), its newest `count`, or Open MCT's min/max in `buckets` slices. */
+export type HistoryMode =
+  | { kind: 'raw' }
+  | { kind: 'newest'; count: number }
+  | { kind: 'minmax'; buckets: number };
+
+export interface HistoryReply {
+  /** The points as a JSON array. */
+  json: string;
+  /** Raw: more rows matched than maxRows (the newest maxRows are returned). Min/max: a bucket
+   * held more rows than its share of the scan (its extremes are those of its first rows). */
+  truncated: boolean;
 }

@@ -11,7 +11,7 @@ import type { QueryReply, QueryRequest } from './query-protocol.ts';
 /** One read-only connection per pool thread and archive file. */
 const readers = new Map<string, ArchiveReader>();
 
-function readerFor(path: string): ArchiveReader {
+export function readerFor(path: string): ArchiveReader {
   let r = readers.get(path);
   if (r === undefined) {
     r = new ArchiveReader(path);

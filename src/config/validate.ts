@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { linkProblems } from '../acquisition/link-check.ts';
 import { orderProblems } from '../export/order.ts';
 import { parseCidr } from './cidr.ts';
 import { ConfigError, ConfigErrorCode, type ConfigIssue } from './errors.ts';
@@ -137,6 +138,14 @@ function crossCheck(c: Config): ConfigIssue[] {
   }
   for (const { index, message } of orderProblems(c.standingOrders)) {
     issues.push({ path: `/standingOrders/${index}`, rule: 'standingOrder', message });
+  }
+  // What the downlink source refuses at start (frame layout, APIDs, time codes, file records).
+  const serverPorts = [
+    { protocol: 'tcp', host: server.host, port: server.port, what: '/server/port' },
+    { protocol: 'tcp', host: server.host, port: server.httpPort, what: '/server/httpPort' },
+  ] as const;
+  for (const { path, message } of linkProblems(c.links, serverPorts)) {
+    issues.push({ path, rule: 'link', message });
   }
   return issues;
 }

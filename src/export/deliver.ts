@@ -44,7 +44,10 @@ export interface DeliverOptions {
 
 export async function deliver(file: DeliveryFile, to: OrderTarget, opts: DeliverOptions = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  if ('dir' in to) return toDir(file, to.dir);
+  if ('dir' in to) {
+    if (opts.signal?.aborted) throw failed(to.dir, new Error('cancelled'));
+    return toDir(file, to.dir);
+  }
   if ('tcp' in to) return toTcp(file, to.tcp, timeoutMs, opts.signal);
   return toHttp(file, to.http, timeoutMs, opts.signal);
 }

@@ -88,6 +88,29 @@ export function windowSpec(order: StandingOrderConfig, s: Schedule, tickMs: numb
   };
 }
 
+/**
+ * Throws ERR_EXPORT_SPEC for a target no attempt can reach (a TCP port outside 1..65535, an HTTP
+ * URL that does not parse): otherwise every window would fail all its retries, at run time only.
+ */
+export function checkTarget(order: StandingOrderConfig): void {
+  const to = order.to;
+  const refuse = (what: string) => {
+    throw new ExportError(ExportErrorCode.ERR_EXPORT_SPEC, `${order.id}.to: ${what}`);
+  };
+  if ('tcp' in to) {
+    const port = Number(to.tcp.slice(to.tcp.lastIndexOf(':') + 1));
+    if (!(Number.isInteger(port) && port >= 1 && port <= 65_535)) refuse(`'${to.tcp}' has no port 1 … 65535`);
+  } else if ('http' in to) {
+    let url: URL | undefined;
+    try {
+      url = new URL(to.http);
+    } catch {
+      refuse(`'${to.http}' is not a URL`);
+    }
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') refuse(`'${to.http}' is not an http(s) URL`);
+  }
+}
+
 /** A standing order that can never run, by its index in the config's `standingOrders`. */
 export interface OrderProblem {
   index: number;
@@ -108,6 +131,7 @@ export function orderProblems(orders: readonly StandingOrderConfig[]): OrderProb
     try {
       const schedule = scheduleOf(order);
       checkSpec(windowSpec(order, schedule, schedule.everyMs * 2));
+      checkTarget(order);
     } catch (err) {
       if (!(err instanceof ExportError)) throw err;
       problems.push({ index, message: err.message });

@@ -11,6 +11,7 @@ import type { FatalMessage } from '../util/worker-fatal.ts';
 import { deliver } from './deliver.ts';
 import { ExportError, ExportErrorCode } from './errors.ts';
 import {
+  checkTarget,
   MAX_RETRIES,
   nextTickMs,
   retryDelay,
@@ -35,7 +36,16 @@ export const DeliveryResult = {
   RETRYING: 'retrying',
   GAVE_UP: 'gave-up',
   CANCELLED: 'cancelled',
+  /** Not run: MAX_QUEUED_WINDOWS of the order's windows were already waiting (`scs export` it). */
+  SKIPPED: 'skipped',
 } as const;
+
+/**
+ * Windows of one order that may wait behind its run under way. A target that hangs (each attempt
+ * up to its timeout, 7 attempts) under a short period would otherwise queue windows without
+ * bound, each delivered later than the last; past this they are logged as skipped instead.
+ */
+export const MAX_QUEUED_WINDOWS = 16;
 export type DeliveryResult = (typeof DeliveryResult)[keyof typeof DeliveryResult];
 
 /** One line of the delivery log. */
@@ -50,7 +60,7 @@ export interface DeliveryLogEntry {
   /** Unknown (-1) until the export succeeded. */
   records: number;
   bytes: number;
-  /** 1 … 1 + MAX_RETRIES. */
+  /** 1 … 1 + MAX_RETRIES; 0 for a skipped window. */
   attempt: number;
   result: DeliveryResult;
   error?: string;
@@ -84,6 +94,8 @@ interface Order {
   /** The order's last run: the next starts after it, so a run slower than the period (a slow
    * archive, a long retry) queues the following windows instead of piling up export threads. */
   last: Promise<unknown>;
+  /** Runs started or waiting (the one under way included). */
+  queued: number;
 }
 
 export class StandingOrders {
@@ -118,7 +130,8 @@ export class StandingOrders {
       }
       const schedule = scheduleOf(config);
       checkSpec(windowSpec(config, schedule, schedule.everyMs * 2));
-      this.#orders.set(config.id, { config, schedule, timer: undefined, last: Promise.resolve() });
+      checkTarget(config);
+      this.#orders.set(config.id, { config, schedule, timer: undefined, last: Promise.resolve(), queued: 0 });
     }
   }
 
@@ -134,11 +147,31 @@ export class StandingOrders {
     const order = this.#orders.get(id);
     if (order === undefined)
       throw new ExportError(ExportErrorCode.ERR_EXPORT_SPEC, `no standing order '${id}'`);
-    const p = order.last.then(() => this.#runWindow(order, tickMs));
+    if (order.queued > MAX_QUEUED_WINDOWS) return this.#skip(order, tickMs);
+    order.queued++;
+    const p = order.last.then(() => this.#runWindow(order, tickMs)).finally(() => order.queued--);
     order.last = p;
     this.#running.add(p);
     void p.finally(() => this.#running.delete(p));
     return p;
+  }
+
+  async #skip(order: Order, tickMs: number): Promise<DeliveryLogEntry> {
+    const spec = windowSpec(order.config, order.schedule, tickMs);
+    const entry: DeliveryLogEntry = {
+      time: new Date(this.#clock.nowMs()).toISOString(),
+      order: order.config.id,
+      from: spec.from,
+      to: spec.to,
+      file: exportFileName(spec),
+      records: -1,
+      bytes: -1,
+      attempt: 0,
+      result: DeliveryResult.SKIPPED,
+      error: `${order.queued - 1} windows already waiting behind the delivery under way`,
+    };
+    await this.#write(entry);
+    return entry;
   }
 
   /** Stops the schedule, cancels waits and attempts under way, and waits for the runs to log. Idempotent. */
@@ -214,6 +247,11 @@ export class StandingOrders {
       } catch (err) {
         const e = err as Error & { code?: unknown };
         const why = { error: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}) };
+        // Failed because close() cut it short: no retry to announce.
+        if (this.#abort.signal.aborted) {
+          last = entry(attempt, DeliveryResult.CANCELLED, { error: 'server stopping' });
+          break;
+        }
         if (attempt === 1 + MAX_RETRIES) {
           last = entry(attempt, DeliveryResult.GAVE_UP, why);
           break;
@@ -223,13 +261,20 @@ export class StandingOrders {
         await this.#sleep(retryInMs);
       }
     }
-    await rm(staging, { force: true });
+    // The export thread's own `.part` too: a thread terminated by close() cannot remove it.
+    await Promise.all([rm(staging, { force: true }), rm(`${staging}.part`, { force: true })]);
     await this.#write(last!);
     return last!;
   }
 
   #export(data: ExportWorkerData): Promise<{ records: number; bytes: number }> {
     return new Promise((resolve, reject) => {
+      // close() may have come while the run waited for its directory: it has already terminated
+      // the export threads it knew of, and would otherwise wait for this whole export.
+      if (this.#abort.signal.aborted) {
+        reject(new ExportError(ExportErrorCode.ERR_EXPORT_WORKER, 'export: cancelled, server stopping'));
+        return;
+      }
       const worker = new Worker(EXPORT_WORKER, { workerData: data });
       this.#workers.add(worker);
       let answer: FromExportWorker | undefined;

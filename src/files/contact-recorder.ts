@@ -129,6 +129,21 @@ export class ContactRecorder {
   }
 
   async #write(batch: Item[]): Promise<void> {
+    try {
+      await this.#writeAll(batch);
+    } catch (err) {
+      // The rest of the batch is lost with the failed write, but a contact that ended in it must
+      // still release its file: a failing disk would otherwise hold one handle per contact.
+      for (const item of batch) {
+        if (item.kind !== 'close') continue;
+        await item.file.handle?.close().catch(() => undefined);
+        item.file.handle = null;
+      }
+      throw err;
+    }
+  }
+
+  async #writeAll(batch: Item[]): Promise<void> {
     let i = 0;
     while (i < batch.length) {
       const item = batch[i]!;

@@ -226,7 +226,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
             slotBase: config.server.maxSockets,
             metrics,
             registry,
-            ...(archive ? { archivePath: archive.path } : {}),
+            ...(archive ? { historyQuery: (q, signal) => archive.queries.history(q, signal) } : {}),
             log: log.child({ area: 'display' }),
           })
         : undefined,

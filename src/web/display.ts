@@ -29,7 +29,7 @@ import { LoginCsrf } from './csrf.ts';
 import { buildDictionary } from './dictionary.ts';
 import { WebError, WebErrorCode } from './errors.ts';
 import { sendJson, sendText, setSecurityHeaders } from './headers.ts';
-import { History, type RangeMode } from './history.ts';
+import { History, type HistoryQuery, type RangeMode } from './history.ts';
 import { loginPage } from './login.ts';
 import { RealtimeHub } from './realtime.ts';
 
@@ -50,8 +50,8 @@ export interface DisplayOptions {
   slotBase: number;
   metrics: MetricsBuffers;
   registry: Registry;
-  /** Absent when the archive is disabled: history ranges are empty. */
-  archivePath?: string;
+  /** Runs a history read in the archive query pool; absent when the archive is disabled: history ranges are empty. */
+  historyQuery?: HistoryQuery;
   log: Logger;
 }
 
@@ -115,6 +115,15 @@ function decodeSegment(text: string): string | null {
   }
 }
 
+/** Aborted when the HTTP client leaves before its reply is sent: its history read is dropped. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
 /** Open MCT plots ask `strategy=minmax` with `size` (their width in pixels; 1000 when unset). */
 function rangeMode(strategy: string | null, size: string | null): RangeMode | null {
   if (strategy === null) return { kind: 'raw' };
@@ -149,7 +158,7 @@ export function createDisplay(opts: DisplayOptions): Display {
   });
   const csrf = new LoginCsrf(config.secureCookie);
   const history = new History({
-    ...(opts.archivePath === undefined ? {} : { archivePath: opts.archivePath }),
+    ...(opts.historyQuery === undefined ? {} : { query: opts.historyQuery }),
     valueTable: opts.valueTable,
     dictionary,
     maxRows: config.maxHistoryRows,
@@ -212,7 +221,7 @@ export function createDisplay(opts: DisplayOptions): Display {
     if (current !== null) return sendJson(res, 200, [current]);
     if (!history.accepting)
       return sendJson(res, 503, { error: 'SERVER_FULL', reason: 'too many history requests queued' });
-    const r = await history.newestArchived(i, end);
+    const r = await history.newestArchived(i, end, clientGone(res));
     sendText(res, 200, 'application/json; charset=utf-8', r.json);
   };
 
@@ -259,7 +268,7 @@ export function createDisplay(opts: DisplayOptions): Display {
     }
     if (!history.accepting)
       return sendJson(res, 503, { error: 'SERVER_FULL', reason: 'too many history requests queued' });
-    const r = await history.range(i, start, end, mode);
+    const r = await history.range(i, start, end, mode, clientGone(res));
     sendText(res, 200, 'application/json; charset=utf-8', r.json, {
       'x-scs-truncated': String(r.truncated),
       'x-scs-archive': String(history.archived),

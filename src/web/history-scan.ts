@@ -4,19 +4,81 @@
 //   newest  the newest n rows (a telemetry table: its newest rows meet the realtime ones)
 //   minMax  Open MCT's `strategy=minmax`: the range in `buckets` equal time slices, and of
 //           each its lowest and highest point (a plot keeps its envelope over any range)
-import type { ArchiveRow } from '../archive/query.ts';
-import type { OpenMctPoint } from './point.ts';
+// runHistory() is one display history request as it runs in the archive query pool
+// (workers/archive-query.ts), never on the main thread, which serves the client listener.
+import type { ArchiveReader, ArchiveRow } from '../archive/query.ts';
+import type { HistoryReply, HistoryRequest } from '../archive/query-protocol.ts';
+import { decodePoint, type OpenMctPoint } from './point.ts';
 
 /** Time slices a range holding too many rows is split into, searched from the newest back. */
 const SLICES = 16;
+/** Rows per SQLite statement; the pool thread serves its other queries between two. */
+const PAGE_ROWS = 2000;
+/** A min/max request reads at most this many times maxRows rows. */
+const MINMAX_SCAN_FACTOR = 10;
 
-export interface RangeRows {
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * One history request against `reader`, in pages of PAGE_ROWS with the thread yielded after
+ * each: the pool thread also serves the actors' queries. `cancelled()` is polled between pages
+ * (the HTTP client left): the scan then stops with what it has, which nobody reads.
+ */
+export async function runHistory(
+  reader: ArchiveReader,
+  req: HistoryRequest,
+  cancelled: () => boolean,
+): Promise<HistoryReply> {
+  const { fromUs: from, toUs: to, mode, maxRows } = req;
+  if (to <= from) return { json: '[]', truncated: false };
+  const decode = (row: ArchiveRow) => decodePoint(row.payload, req.info);
+  const rows: RangeRows = {
+    rows: async (a, b, limit) => {
+      const out: ArchiveRow[] = [];
+      if (cancelled()) return out;
+      const cursor = reader.open(
+        { stream: 'parameters', from: a, to: b, filter: { parameters: [req.param] }, limit },
+        PAGE_ROWS,
+      );
+      for (;;) {
+        const page = cursor.nextPage();
+        for (const row of page) out.push(row);
+        // Yielded after every statement, however short: a long scan is many short ones.
+        await turn();
+        if (page.length === 0 || cursor.done || cancelled()) return out;
+      }
+    },
+  };
+  if (mode.kind === 'minmax') {
+    const buckets = Math.max(1, Math.min(mode.buckets, Math.floor(maxRows / 2)));
+    const r = await minMax(rows, from, to, buckets, MINMAX_SCAN_FACTOR * maxRows, decode);
+    return { json: await jsonArray(r.points, (p) => p), truncated: r.truncated };
+  }
+  const r = await newest(rows, from, to, mode.kind === 'newest' ? mode.count : maxRows);
+  return { json: await jsonArray(r.rows, decode), truncated: r.truncated };
+}
+
+/** `items` as Open MCT points in a JSON array, PAGE_ROWS at a time with the thread yielded
+ * between: tens of thousands of points are tens of milliseconds of decoding and encoding. */
+async function jsonArray<T>(items: readonly T[], decode: (item: T) => OpenMctPoint | null): Promise<string> {
+  const parts: string[] = [];
+  for (let i = 0; i < items.length; i += PAGE_ROWS) {
+    if (i > 0) await turn();
+    for (const item of items.slice(i, i + PAGE_ROWS)) {
+      const p = decode(item);
+      if (p !== null) parts.push(JSON.stringify(p));
+    }
+  }
+  return `[${parts.join(',')}]`;
+}
+
+interface RangeRows {
   /** The parameter's rows with from <= ERT < to (µs), ascending, at most `limit`. */
   rows(from: number, to: number, limit: number): Promise<ArchiveRow[]>;
 }
 
 /** The newest `n` rows of [from, to), ascending; `truncated` when the range holds more. */
-export async function newest(
+async function newest(
   r: RangeRows,
   from: number,
   to: number,
@@ -61,7 +123,7 @@ async function newestOf(r: RangeRows, from: number, to: number, n: number): Prom
  * bucket reads at most `scanRows / buckets` rows: `truncated` when one had more (its min and
  * max are then those of its first rows).
  */
-export async function minMax(
+async function minMax(
   r: RangeRows,
   from: number,
   to: number,

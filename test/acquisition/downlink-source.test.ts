@@ -1,7 +1,12 @@
+import { Ajv } from 'ajv';
 import { expect } from 'chai';
 import { defineDownlinkSource } from '../../src/acquisition/downlink-source.ts';
 import { DEMO_MISSION_FILE } from '../../src/acquisition/index.ts';
-import { toDownlinkConfig } from '../../src/acquisition/link-config.ts';
+import {
+  type DownlinkLinkConfig,
+  downlinkLinkSchema,
+  toDownlinkConfig,
+} from '../../src/acquisition/link-config.ts';
 import { EPOCH_1958_US } from '../../src/ccsds/time.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadMdb } from '../../src/mdb/load.ts';
@@ -11,6 +16,17 @@ const MDB = loadMdb(DEMO_MISSION_FILE);
 
 function links(...list: Record<string, unknown>[]) {
   return loadConfig({ object: { simulator: { enabled: false }, links: list } }).links;
+}
+
+// The links with their schema defaults only: the configuration check refuses the bad ones itself
+// (test/config/links-check.test.ts), and the source must refuse them too when handed them.
+const withDefaults = new Ajv({ useDefaults: true, strict: false }).compile(downlinkLinkSchema);
+function unchecked(...list: Record<string, unknown>[]): DownlinkLinkConfig[] {
+  return list.map((l) => {
+    const copy = structuredClone(l);
+    expect(withDefaults(copy), JSON.stringify(withDefaults.errors)).to.equal(true);
+    return copy as unknown as DownlinkLinkConfig;
+  });
 }
 
 const link = (over: Record<string, unknown> = {}) => ({
@@ -78,9 +94,15 @@ describe('acquisition downlink source configuration', () => {
       ],
     ];
     for (const [list, message] of bad) {
-      expect(() => defineDownlinkSource({ links: links(...list), stateDir: '/tmp' }, MDB), String(message))
+      expect(
+        () => defineDownlinkSource({ links: unchecked(...list), stateDir: '/tmp' }, MDB),
+        String(message),
+      )
         .to.throw(message)
         .with.property('code', 'ERR_LINK_CONFIG');
+      expect(() => links(...list), String(message))
+        .to.throw(/\/links\/\d/)
+        .with.property('code', 'ERR_CONFIG_INVALID');
     }
     expect(() => defineDownlinkSource({ links: [], stateDir: '/tmp' }, MDB))
       .to.throw()

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExportError } from '../../src/export/errors.ts';
 import type { StandingOrderConfig } from '../../src/export/order.ts';
-import { type DeliveryLogEntry, StandingOrders } from '../../src/export/standing.ts';
+import { type DeliveryLogEntry, MAX_QUEUED_WINDOWS, StandingOrders } from '../../src/export/standing.ts';
 import { decodePacketFile } from '../../src/files/packet-file.ts';
 import { FakeClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
@@ -189,6 +189,22 @@ describe('standing orders', function () {
     } finally {
       server.close();
     }
+  });
+
+  it('queues at most MAX_QUEUED_WINDOWS windows of one order behind the run under way, logging the rest skipped', async () => {
+    const out = join(archive.dir, 'out');
+    mkdirSync(out);
+    const orders = make([{ id: 'burst', every: '1h', stream: 'events', format: 'jsonl', to: { dir: out } }]);
+    const n = MAX_QUEUED_WINDOWS + 4;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, k) => orders.run('burst', TICK_MS + k * 3_600_000)),
+    );
+    const counts = (r: string) => results.filter((e) => e.result === r).length;
+    expect(counts('delivered')).to.equal(1 + MAX_QUEUED_WINDOWS);
+    expect(counts('skipped')).to.equal(n - 1 - MAX_QUEUED_WINDOWS);
+    // The newest windows are the ones skipped, and the log says so.
+    expect(results.slice(-3).map((e) => e.result)).to.deep.equal(['skipped', 'skipped', 'skipped']);
+    expect(readLog(orders).filter((e) => e.result === 'skipped')).to.have.length(n - 1 - MAX_QUEUED_WINDOWS);
   });
 
   it('delivers to an HTTP endpoint that fails twice (503), with headers saying what the body is', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -107,6 +107,26 @@ describe('files: contact recorder', () => {
     ]);
     const back = decodePacketFile(await readFile(join(dir, 'contacts', 'vc_20261121080000')));
     expect(back.map((p) => p.ssc)).to.deep.equal([0, 7, 14, 21]);
+  });
+
+  it('releases the file of a contact that ended in a failed write (a full disk)', async () => {
+    // The contact's file is /dev/full: it opens, and every write fails with ENOSPC.
+    await mkdir(join(dir, 'contacts'));
+    await symlink('/dev/full', join(dir, 'contacts', 'vc_20261121080000'));
+    const openOnDevFull = async () => {
+      const fds = await readdir('/proc/self/fd');
+      const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+      return targets.filter((t) => t === '/dev/full').length;
+    };
+    const events: EventIn[] = [];
+    const rec = new ContactRecorder(config(), new FakeClock(T0_MS), (e) => events.push(e));
+    rec.startContact();
+    rec.packet(packet(1, 1));
+    rec.endContact();
+    await rec.close();
+    expect(rec.stats().writeErrors).to.equal(1);
+    expect(events.map((e) => e.type)).to.include('FILE_WRITE_ERROR');
+    expect(await openOnDevFull()).to.equal(0);
   });
 
   it('counts a packet the file format cannot hold instead of failing', async () => {
