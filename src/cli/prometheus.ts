@@ -24,7 +24,8 @@ function parseValue(text: string): number {
 
 /** Parses `{a="x",b="y"}` from `start` (at the brace); returns the labels and the index after `}`. */
 function parseLabels(line: string, start: number): [Record<string, string>, number] {
-  const labels: Record<string, string> = {};
+  // No prototype: a label named `__proto__` is an ordinary key.
+  const labels = Object.create(null) as Record<string, string>;
   let i = start + 1;
   for (;;) {
     while (line[i] === ' ' || line[i] === ',') i++;

@@ -107,7 +107,7 @@ function summarizeLinks(samples: Sample[]): LinkStatus[] {
         badFrames: 0,
         packets: 0,
         downs: 0,
-        vcs: {},
+        vcs: dict(),
       };
       links.set(id, l);
     }
@@ -131,11 +131,20 @@ function summarizeLinks(samples: Sample[]): LinkStatus[] {
   return [...links.values()];
 }
 
+/**
+ * A record keyed by label values from the scraped text: no prototype, so a value such as
+ * `__proto__` or `constructor` (both valid agency ids) is an ordinary key, never Object's own.
+ */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function summarize(endpoint: string, samples: Sample[], health: ServerStatus['health']): ServerStatus {
-  const agencies: Record<string, AgencyStatus> = {};
-  const naks: Record<string, number> = Object.fromEntries(Object.values(NakCode).map((c) => [c, 0]));
-  const streams: ServerStatus['streams'] = Object.fromEntries(
-    STREAMS.map((s) => [s, { ringHead: 0, actorLag: 0 }]),
+  const agencies = dict<AgencyStatus>();
+  const naks = Object.assign(dict<number>(), Object.fromEntries(Object.values(NakCode).map((c) => [c, 0])));
+  const streams: ServerStatus['streams'] = Object.assign(
+    dict<{ ringHead: number; actorLag: number }>(),
+    Object.fromEntries(STREAMS.map((s) => [s, { ringHead: 0, actorLag: 0 }])),
   );
   let connections: ServerStatus['connections'];
   for (const { name, labels, value } of samples) {
@@ -159,10 +168,10 @@ export function summarize(endpoint: string, samples: Sample[], health: ServerSta
       streams[labels.stream] ??= { ringHead: 0, actorLag: 0 };
       streams[labels.stream]![name === 'scs_ring_head' ? 'ringHead' : 'actorLag'] = value;
     } else if (name === 'scs_accepted_connections_total') {
-      connections ??= { accepted: 0, rejected: {} };
+      connections ??= { accepted: 0, rejected: dict() };
       connections.accepted = value;
     } else if (name === 'scs_rejected_connections_total' && labels.reason !== undefined) {
-      connections ??= { accepted: 0, rejected: {} };
+      connections ??= { accepted: 0, rejected: dict() };
       connections.rejected[labels.reason] = value;
     }
   }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { parsePrometheus } from '../../src/cli/prometheus.ts';
-import { help, run, type ServerStatus } from '../../src/cli/status.ts';
+import { help, run, type ServerStatus, summarize } from '../../src/cli/status.ts';
 import { connect } from '../../src/sdk/index.ts';
 import type { ScsServer } from '../../src/server/server.ts';
 import { frame, startTestServer } from '../support/server.ts';
@@ -120,5 +120,25 @@ describe('scs status (run() with captured io, real server)', () => {
     expect(() => parsePrometheus('x two'))
       .to.throw()
       .with.property('code', 'ERR_BAD_ANSWER');
+  });
+
+  it('keys label values such as __proto__ and constructor (valid agency ids) as ordinary keys', () => {
+    const samples = parsePrometheus(
+      [
+        'scs_connections{agency="__proto__"} 2',
+        'scs_connections{agency="constructor"} 3',
+        'scs_naks_total{code="__proto__"} 1',
+        'scs_rejected_connections_total{reason="__proto__"} 4',
+        'scs_vc_frames_total{link="l",station="S",vcid="__proto__"} 5',
+        'scs_link_up{link="l",station="S"} 1',
+        '',
+      ].join('\n'),
+    );
+    const status = summarize('x', samples, undefined);
+    expect(Object.keys(status.agencies)).to.deep.equal(['__proto__', 'constructor']);
+    expect(status.agencies.constructor).to.include({ sessions: 3 });
+    expect(Object.hasOwn(status.naks, '__proto__')).to.equal(true);
+    expect(({} as Record<string, unknown>).sessions).to.equal(undefined);
+    expect(({} as Record<string, unknown>).frames).to.equal(undefined);
   });
 });
