@@ -44,7 +44,7 @@ const LINK_COUNTERS: readonly [string, string, LinkField][] = [
   ['scs_link_packet_sequence_errors_total', 'Packet sequence count discontinuities', 'packetSequenceErrors'],
   [
     'scs_link_length_mismatches_total',
-    'Packets shorter than their mission database container',
+    'Packets whose length does not match their mission database container (declared length, or shorter than its entries)',
     'lengthMismatches',
   ],
   ['scs_link_ups_total', 'Transitions of the link to up', 'linkUps'],
