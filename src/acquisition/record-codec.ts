@@ -170,37 +170,30 @@ class Writer {
     }
     const n = Buffer.byteLength(s);
     if (n < 32) b[this.at++] = 0xa0 | n;
-    else if (n < 0x100) {
-      b[this.at++] = 0xd9;
-      b[this.at++] = n;
-    } else if (n < 0x10000) {
-      b[this.at++] = 0xda;
-      this.view.setUint16(this.at, n);
-      this.at += 2;
-    } else {
-      b[this.at++] = 0xdb;
-      this.view.setUint32(this.at, n);
-      this.at += 4;
-    }
+    else this.#length(n, 0xd9);
     this.at += b.write(s, this.at);
   }
   bin(d: Uint8Array): void {
+    this.#length(d.length, 0xc4);
+    this.buf.set(d, this.at);
+    this.at += d.length;
+  }
+  /** The str8/16/32 or bin8/16/32 header of `n` bytes; `code8` is the 8-bit form's type byte,
+   * the 16- and 32-bit forms follow it. */
+  #length(n: number, code8: number): void {
     const b = this.buf;
-    const n = d.length;
     if (n < 0x100) {
-      b[this.at++] = 0xc4;
+      b[this.at++] = code8;
       b[this.at++] = n;
     } else if (n < 0x10000) {
-      b[this.at++] = 0xc5;
+      b[this.at++] = code8 + 1;
       this.view.setUint16(this.at, n);
       this.at += 2;
     } else {
-      b[this.at++] = 0xc6;
+      b[this.at++] = code8 + 2;
       this.view.setUint32(this.at, n);
       this.at += 4;
     }
-    b.set(d, this.at);
-    this.at += n;
   }
 }
 

@@ -8,9 +8,9 @@ import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
 import { loadMdb, readMdbText } from '../../src/mdb/load.ts';
 import { AcquisitionThread } from '../../src/server/acquisition.ts';
 import { FakeClock } from '../../src/util/clock.ts';
-import { createLogger } from '../../src/util/logger.ts';
 import { RESTART_BACKOFF, restartDelayMs } from '../../src/util/restart.ts';
 import { createBuffers } from '../acquisition/support.ts';
+import { LogCapture } from '../support/log-capture.ts';
 import { sample } from '../support/server.ts';
 
 const STAND_IN = new URL('./acquisition-flaky-worker.ts', import.meta.url).pathname;
@@ -26,26 +26,7 @@ interface Line {
   delayMs?: number;
 }
 
-/** The thread's log lines, and a promise for the next one matching. */
-class Log {
-  readonly lines: Line[] = [];
-  readonly #waiters: { match: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
-  readonly logger = createLogger({ level: 'info', destination: { write: (s: string) => this.#add(s) } });
-
-  next(match: (l: Line) => boolean): Promise<Line> {
-    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
-  }
-
-  #add(text: string): void {
-    const line = JSON.parse(text) as Line;
-    this.lines.push(line);
-    for (const w of [...this.#waiters]) {
-      if (!w.match(line)) continue;
-      this.#waiters.splice(this.#waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  }
-}
+class Log extends LogCapture<Line> {}
 
 const restarting = (l: Line) => l.msg.endsWith('; restarting');
 const restarted = (l: Line) => l.msg === 'acquisition thread restarted';

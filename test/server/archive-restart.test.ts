@@ -9,9 +9,9 @@ import type { RingSetBuffers } from '../../src/ring/ring.ts';
 import { ArchiveThread } from '../../src/server/archive.ts';
 import type { ScsServer } from '../../src/server/server.ts';
 import { FakeClock } from '../../src/util/clock.ts';
-import { createLogger } from '../../src/util/logger.ts';
 import { RESTART_BACKOFF } from '../../src/util/restart.ts';
 import { RingSetWriter, ringSet, writeRecords } from '../archive/fixtures/rings.ts';
+import { LogCapture } from '../support/log-capture.ts';
 import { collectRecords, connect, frame, request, startTestServer } from '../support/server.ts';
 
 interface Line {
@@ -22,26 +22,7 @@ interface Line {
   event?: { kind: string; stream?: string; positions?: number };
 }
 
-/** The thread's log lines, and a promise for the next one matching. */
-class Log {
-  readonly lines: Line[] = [];
-  readonly #waiters: { match: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
-  readonly logger = createLogger({ level: 'info', destination: { write: (s: string) => this.#add(s) } });
-
-  next(match: (l: Line) => boolean): Promise<Line> {
-    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
-  }
-
-  #add(text: string): void {
-    const line = JSON.parse(text) as Line;
-    this.lines.push(line);
-    for (const w of [...this.#waiters]) {
-      if (!w.match(line)) continue;
-      this.#waiters.splice(this.#waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  }
-}
+class Log extends LogCapture<Line> {}
 
 const restarting = (l: Line) => l.msg === 'archive recorder thread ended; restarting';
 const restarted = (l: Line) => l.msg === 'archive recorder restarted';
