@@ -26,9 +26,9 @@ export interface LinkFrameConfig {
 }
 
 export interface ApidTimeConfig {
-  /** CUC P-field octets (implicit P-field). */
+  /** CUC or CDS P-field octets (implicit P-field; CCSDS 301.0-B). */
   readonly pField?: readonly number[];
-  /** The packet carries its own CUC P-field. */
+  /** The packet carries its own CUC or CDS P-field. */
   readonly explicit?: boolean;
   /** Not CUC: a plain binary count of `unitUs` µs in `octets` octets. */
   readonly counter?: { readonly octets: number; readonly unitUs: number };

@@ -19,7 +19,7 @@ export const CcsdsErrorCode = {
   ERR_VCID: 'ERR_VCID',
   /** The packet size cap is out of range. */
   ERR_PACKET_CAP: 'ERR_PACKET_CAP',
-  /** A CCSDS Unsegmented Time Code format (P-field, octet counts, epoch) is invalid. */
+  /** A CCSDS time code format (CUC or CDS P-field, octet counts, epoch) is invalid. */
   ERR_TIME_FORMAT: 'ERR_TIME_FORMAT',
   /** A per-APID swap correction is not one of the known kinds. */
   ERR_SWAP: 'ERR_SWAP',

@@ -43,7 +43,7 @@ export interface DownlinkConfig {
   checkVcContinuity?: boolean;
   /** Packets longer than this are skipped (default: the CCSDS maximum, 65542). */
   maxPacketBytes?: number;
-  /** Spacecraft time of packets per APID (CUC or a counter in the secondary header); scet 0 for the others. */
+  /** Spacecraft time of packets per APID (CUC, CDS or a counter in the secondary header); scet 0 for the others. */
   time?: ReadonlyMap<number, TimeCodeConfig>;
   /** Swap correction per APID, applied before the time is read. */
   swap?: ReadonlyMap<number, PacketSwap>;

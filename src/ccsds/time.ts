@@ -1,6 +1,13 @@
-// CCSDS Unsegmented Time Code (CUC, CCSDS 301.0-B section 3.2): a binary count of seconds (coarse
-// time, 1..7 octets) and binary fractions of a second (fine time, 0..10 octets) from an epoch,
-// described by a P-field that is either implicit (configured per APID) or carried in the packet.
+// CCSDS time codes (CCSDS 301.0-B-4) in packets: the Unsegmented Time Code (CUC, section 3.2), a
+// binary count of seconds (coarse time, 1..7 octets) and binary fractions of a second (fine time,
+// 0..10 octets), and the Day Segmented Time Code (CDS, section 3.3), a count of days (16 or 24
+// bits), of milliseconds of the day (32 bits) and optionally of µs (16 bits) or ps (32 bits) of the
+// millisecond. Each is described by a P-field that is either implicit (configured per APID) or
+// carried in the packet before the T-field.
+//
+// The pure API (no state, no allocation): parsePField / parseCucPField / parseCdsPField read a
+// P-field; decodeTimeField / decodeCuc / decodeCds read a T-field at an offset of a Uint8Array
+// with a described format; timeFieldLength gives its octet count.
 import { CcsdsError, CcsdsErrorCode } from './errors.ts';
 
 /** 1958-01-01T00:00:00 (the CCSDS level-1 epoch, TAI) in µs since 1970-01-01. */
@@ -33,8 +40,100 @@ export function parseCucPField(bytes: Uint8Array, offset = 0): { format: CucForm
   return { format: { coarseOctets, fineOctets }, length: 2 };
 }
 
-export interface CucConfig {
-  /** The implicit P-field (1 or 2 octets); ignored when `explicit`, whose packets carry their own. */
+/** Time code id of a CDS P-field (301.0-B-4 3.3.2: bits 1-3 = 100). */
+export const CDS_ID = 0b100;
+export const DAY_US = 86_400_000_000;
+
+/**
+ * A CDS T-field: a day count of 2 or 3 octets, 4 octets of milliseconds of the day, then 0, 2
+ * (µs of the millisecond) or 4 (ps of the millisecond) octets.
+ */
+export interface CdsFormat {
+  dayOctets: 2 | 3;
+  subMsOctets: 0 | 2 | 4;
+}
+
+/**
+ * Decodes a CDS P-field (one octet: 0 | 100 | epoch | day length | sub-ms) at `offset`; null when
+ * it is not a CDS P-field, uses the reserved sub-ms code 11, or runs past the bytes. `agencyEpoch`
+ * is the epoch bit: a level 2 code, whose epoch the mission defines (level 1 is 1958-01-01).
+ */
+export function parseCdsPField(
+  bytes: Uint8Array,
+  offset = 0,
+): { format: CdsFormat; agencyEpoch: boolean; length: 1 } | null {
+  if (offset >= bytes.length) return null;
+  const p = bytes[offset]!;
+  if (p & 0x80 || ((p >>> 4) & 7) !== CDS_ID) return null;
+  const sub = p & 3;
+  if (sub === 3) return null;
+  return {
+    format: { dayOctets: p & 4 ? 3 : 2, subMsOctets: sub === 0 ? 0 : sub === 1 ? 2 : 4 },
+    agencyEpoch: (p & 8) !== 0,
+    length: 1,
+  };
+}
+
+/**
+ * The CDS T-field at `offset` in µs since 1970 (`epochUs` is day 0, 00:00); picoseconds are
+ * rounded to the µs. 0 when it runs past the bytes or a field is out of range (ms of day beyond
+ * 86 400 999, the last ms of a leap second; µs of ms beyond 999; ps of ms beyond 999 999 999).
+ * A leap second's ms (86 400 000 ..) read as the first second of the next day.
+ */
+export function decodeCds(bytes: Uint8Array, offset: number, format: CdsFormat, epochUs: number): number {
+  const end = offset + format.dayOctets + 4 + format.subMsOctets;
+  if (offset < 0 || end > bytes.length) return 0;
+  let i = offset;
+  let day = bytes[i++]! * 256 + bytes[i++]!;
+  if (format.dayOctets === 3) day = day * 256 + bytes[i++]!;
+  const ms = bytes[i++]! * 0x100_0000 + bytes[i++]! * 0x1_0000 + bytes[i++]! * 0x100 + bytes[i++]!;
+  if (ms > 86_400_999) return 0;
+  let subUs = 0;
+  if (format.subMsOctets === 2) {
+    subUs = bytes[i++]! * 256 + bytes[i++]!;
+    if (subUs > 999) return 0;
+  } else if (format.subMsOctets === 4) {
+    const ps = bytes[i++]! * 0x100_0000 + bytes[i++]! * 0x1_0000 + bytes[i++]! * 0x100 + bytes[i++]!;
+    if (ps > 999_999_999) return 0;
+    subUs = Math.round(ps / 1e6);
+  }
+  return epochUs + day * DAY_US + ms * 1000 + subUs;
+}
+
+/** A described T-field: CUC or CDS. */
+export type TimeFormat = ({ code: 'cuc' } & CucFormat) | ({ code: 'cds' } & CdsFormat);
+
+/** Octets of a T-field of `format`. */
+export function timeFieldLength(format: TimeFormat): number {
+  return format.code === 'cuc'
+    ? format.coarseOctets + format.fineOctets
+    : format.dayOctets + 4 + format.subMsOctets;
+}
+
+/** Decodes a CUC or CDS P-field at `offset`; null when it is neither (or runs past the bytes). */
+export function parsePField(bytes: Uint8Array, offset = 0): { format: TimeFormat; length: number } | null {
+  const cuc = parseCucPField(bytes, offset);
+  if (cuc !== null) return { format: { code: 'cuc', ...cuc.format }, length: cuc.length };
+  const cds = parseCdsPField(bytes, offset);
+  if (cds !== null) return { format: { code: 'cds', ...cds.format }, length: cds.length };
+  return null;
+}
+
+/** The T-field of `format` at `offset` in µs since 1970 (`epochUs` is its time zero); 0 when unreadable. */
+export function decodeTimeField(
+  bytes: Uint8Array,
+  offset: number,
+  format: TimeFormat,
+  epochUs: number,
+): number {
+  return format.code === 'cuc'
+    ? decodeCuc(bytes, offset, format, epochUs)
+    : decodeCds(bytes, offset, format, epochUs);
+}
+
+/** A CCSDS time code (CUC or CDS, chosen by its P-field) in a packet. */
+export interface PFieldTimeConfig {
+  /** The implicit P-field (CUC: 1 or 2 octets, CDS: 1 octet); ignored when `explicit`, whose packets carry their own. */
   pField?: readonly number[];
   /** The P-field precedes the T-field in the packet. */
   explicit?: boolean;
@@ -46,13 +145,14 @@ export interface CucConfig {
   offset?: number;
 }
 
-export class CucDecoder {
-  readonly #format: CucFormat | null;
+/** Decodes a packet's CUC or CDS time code with an implicit (configured) or explicit (carried) P-field. */
+export class PFieldTimeDecoder {
+  readonly #format: TimeFormat | null;
   readonly #explicit: boolean;
   readonly #baseUs: number;
   readonly #offset: number;
 
-  constructor(config: CucConfig) {
+  constructor(config: PFieldTimeConfig) {
     this.#explicit = config.explicit ?? false;
     this.#offset = config.offset ?? 6;
     if (!Number.isInteger(this.#offset) || this.#offset < 0) {
@@ -68,10 +168,13 @@ export class CucDecoder {
     }
     const p = config.pField ?? [];
     const parsed = p.every((o) => Number.isInteger(o) && o >= 0 && o <= 0xff)
-      ? parseCucPField(Uint8Array.from(p))
+      ? parsePField(Uint8Array.from(p))
       : null;
     if (parsed === null || parsed.length !== p.length) {
-      throw new CcsdsError(CcsdsErrorCode.ERR_TIME_FORMAT, `P-field [${p.join(', ')}] is not a CUC P-field`);
+      throw new CcsdsError(
+        CcsdsErrorCode.ERR_TIME_FORMAT,
+        `P-field [${p.join(', ')}] is not a CUC or CDS P-field`,
+      );
     }
     this.#format = parsed.format;
   }
@@ -81,12 +184,12 @@ export class CucDecoder {
     let at = this.#offset;
     let format = this.#format;
     if (format === null) {
-      const parsed = parseCucPField(packet, at);
+      const parsed = parsePField(packet, at);
       if (parsed === null) return 0;
       format = parsed.format;
       at += parsed.length;
     }
-    return decodeCuc(packet, at, format, this.#baseUs);
+    return decodeTimeField(packet, at, format, this.#baseUs);
   }
 }
 
@@ -115,7 +218,7 @@ export interface CounterTimeConfig {
   offset?: number;
 }
 
-export type TimeCodeConfig = CucConfig | CounterTimeConfig;
+export type TimeCodeConfig = PFieldTimeConfig | CounterTimeConfig;
 
 export interface TimeDecoder {
   /** The packet's time in µs since 1970, or 0 when the packet is too short. */
@@ -152,5 +255,5 @@ class CounterDecoder implements TimeDecoder {
 }
 
 export function createTimeDecoder(config: TimeCodeConfig): TimeDecoder {
-  return 'counter' in config ? new CounterDecoder(config) : new CucDecoder(config);
+  return 'counter' in config ? new CounterDecoder(config) : new PFieldTimeDecoder(config);
 }

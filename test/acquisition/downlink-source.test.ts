@@ -7,9 +7,13 @@ import {
   downlinkLinkSchema,
   toDownlinkConfig,
 } from '../../src/acquisition/link-config.ts';
+import { FrameType } from '../../src/ccsds/frame.ts';
+import { PacketFramer } from '../../src/ccsds/framer.ts';
+import { DownlinkPipeline } from '../../src/ccsds/pipeline.ts';
 import { EPOCH_1958_US } from '../../src/ccsds/time.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadMdb } from '../../src/mdb/load.ts';
+import { Collect, hex } from '../ccsds/support.ts';
 import { startWith } from './support-server.ts';
 
 const MDB = loadMdb(DEMO_MISSION_FILE);
@@ -69,10 +73,39 @@ describe('acquisition downlink source configuration', () => {
     );
   });
 
+  it('decodes CDS and CUC spacecraft time per APID from the configuration, with its epoch', () => {
+    const [l] = links(
+      link({
+        frame: { type: 'tm', length: 64 },
+        apids: {
+          // CDS, 16-bit day, µs of ms (P-field 0x41), from an agency epoch; CUC 4+2 from 1958.
+          '20': { time: { pField: [0x41], epoch: '2000-01-01T00:00:00Z' } },
+          '21': { time: { pField: [0x1e] } },
+          '22': { time: { explicit: true } },
+        },
+      }),
+    );
+    const framer = new PacketFramer({ type: FrameType.TM, frameLength: 64, scid: 5, fecf: true });
+    const packets = [
+      hex('0814c0000008' + '0001000003e80005' + 'ab'), // day 1, 1000 ms, 5 µs
+      hex('0815c0000006' + '713fb3008000' + 'ab'),
+      hex('0816c0000007' + '40' + '3bec02932e01' + 'ab'), // explicit CDS P-field, 1958 epoch
+    ];
+    const cadus = [...packets.flatMap((p) => framer.packet(0, p)), ...framer.flush(0)].map((f) => f.cadu);
+    const out = new Collect();
+    const pipeline = new DownlinkPipeline(toDownlinkConfig(l!), out);
+    for (const c of cadus) pipeline.push(c, 7);
+    expect(out.packets.map((p) => [p.apid, p.scet])).to.deep.equal([
+      [20, Date.UTC(2000, 0, 2, 0, 0, 1) * 1000 + 5],
+      [21, EPOCH_1958_US + 1_900_000_000_500_000],
+      [22, Date.UTC(2000, 0, 1, 12, 0, 0, 1) * 1000],
+    ]);
+  });
+
   it('refuses what the schema cannot see, naming the link', () => {
     const bad: [Record<string, unknown>[], RegExp][] = [
       [[link(), link({ station: 'GS2' })], /links\/1\/id: gs1 is used twice/],
-      [[link({ apids: { '7': { time: { pField: [0x4e] } } } })], /links\/0 \(gs1\):.*P-field/],
+      [[link({ apids: { '7': { time: { pField: [0x4f] } } } })], /links\/0 \(gs1\):.*P-field/],
       [
         [link({ apids: { '7': { time: { counter: { octets: 8, unitUs: 1 }, epoch: 'yesterday' } } } })],
         /links\/0/,
