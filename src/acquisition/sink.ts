@@ -106,7 +106,9 @@ export class RingSink implements AcquisitionSink {
 
   event(e: EventIn): void {
     const seq = this.#nextSeq[EVENTS]!;
-    const param = e.parameter === undefined ? -1 : (this.#paramIndex.get(e.parameter) ?? -1);
+    // -2: the event names a parameter outside the dictionary; only agencies allowed every
+    // parameter receive it (src/actors/selection.ts), as its name may be one others must not see.
+    const param = e.parameter === undefined ? -1 : (this.#paramIndex.get(e.parameter) ?? -2);
     const payload = this.#encoder.event(seq, e);
     this.#put(EVENTS, payload, seq, e.time, 0, SEVERITY_INDEX.get(e.severity) ?? -1, param, 0);
   }

@@ -11,6 +11,12 @@ export interface Grant {
   agency: AgencyAccess;
   /** Parameter indices the session receives (parameters stream), ascending; undefined for other streams. */
   parameters: readonly number[] | undefined;
+  /**
+   * Events stream: the parameter indices the agency may see, ascending; an event that names
+   * another parameter (a limit violation, a limits change) is not delivered. Undefined when the
+   * agency may see every parameter, and for other streams.
+   */
+  eventParameters: readonly number[] | undefined;
 }
 
 export type Authorization = { ok: true; grant: Grant } | { ok: false; code: NakCode; reason: string };
@@ -137,11 +143,29 @@ async function authenticate(
   return { ok: true, agency };
 }
 
+export const archiveForbidden = (agency: AgencyAccess) =>
+  `archive queries not allowed for agency ${agency.id}`;
+
+/** The parameters an events session's agency may see, when that is not every one. */
+function eventParameters(
+  ctx: AuthorizeContext,
+  agency: AgencyAccess,
+  req: ValidRequest,
+): readonly number[] | undefined {
+  if (req.stream !== 'events' || agency.allParameters) return undefined;
+  const allowed: number[] = [];
+  for (let i = 0; i < ctx.dictionary.length; i++)
+    if (agency.parameterAllowed(ctx.dictionary[i]!.name)) allowed.push(i);
+  return allowed;
+}
+
 export async function authorize(
   ctx: AuthorizeContext,
   req: ValidRequest,
   remoteAddress: string,
   nowMs: number,
+  /** The request reads the archive: archive mode, or a `since` the ring no longer holds. */
+  readsArchive = req.mode === 'archive',
 ): Promise<Authorization> {
   const auth = await authenticate(ctx, req, remoteAddress, nowMs);
   if (!auth.ok) return fail(auth.code, auth.reason);
@@ -158,11 +182,11 @@ export async function authorize(
       return fail(NakCode.FORBIDDEN, `no parameter allowed for agency ${agency.id}`);
     parameters = r.indices;
   }
-  if (req.mode === 'archive' && agency.maxArchiveQueries === 0)
-    return fail(NakCode.FORBIDDEN, `archive queries not allowed for agency ${agency.id}`);
+  if (readsArchive && agency.maxArchiveQueries === 0)
+    return fail(NakCode.FORBIDDEN, archiveForbidden(agency));
   if (req.mode === 'archive' && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'the archive is not enabled on this server');
   if (req.since !== undefined && !ctx.archiveEnabled)
     return fail(NakCode.ARCHIVE_UNAVAILABLE, 'since: resume needs the archive, which is not enabled');
-  return { ok: true, grant: { agency, parameters } };
+  return { ok: true, grant: { agency, parameters, eventParameters: eventParameters(ctx, agency, req) } };
 }

@@ -8,6 +8,8 @@
 // jumps seq past what may have been sent and not archived (src/server/archive.ts firstSeqs),
 // and a restarted writer may jump too. So a seq is found in the ring by binary search, never
 // by arithmetic on positions, and the archive is walked by rows, never by seq ranges.
+
+import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { ArchiveFilter } from '../archive/query.ts';
 import type { ArchiveQueryChannel } from '../archive/query-client.ts';
 import type { EncodeOptions } from '../archive/query-protocol.ts';
@@ -15,6 +17,7 @@ import type { RecordMeta } from '../ring/ring.ts';
 import type { ReplayTarget } from './archive-replay.ts';
 import { sharedData } from './archive-replay.ts';
 import type { ActorContext } from './context.ts';
+import { ActorError, ActorErrorCode } from './errors.ts';
 import type { ValidRequest } from './request.ts';
 import type { Selection } from './selection.ts';
 
@@ -24,6 +27,8 @@ const PAGE = 512;
 const SCAN = 16_384;
 /** Join the live fan-out once the replay is this close to the ring head. */
 const JOIN_DISTANCE = 1024;
+/** Consecutive ring steps the writer may overtake before the backfill counts as stalled. */
+const MAX_OVERTAKEN = 8;
 /** Read the ring only this far above the slot the writer overwrites next: it must not overtake a page being read. */
 const RING_MARGIN_FRACTION = 8;
 
@@ -35,12 +40,17 @@ export interface BackfillTarget extends ReplayTarget {
   gap(records: number): void;
 }
 
-export function archiveFilter(req: ValidRequest, parameters: readonly number[] | undefined): ArchiveFilter {
+export function archiveFilter(
+  req: ValidRequest,
+  parameters: readonly number[] | undefined,
+  eventParameters?: readonly number[],
+): ArchiveFilter {
   return {
     ...(req.vcids ? { vcids: req.vcids } : {}),
     ...(req.apids ? { apids: req.apids } : {}),
     ...(parameters ? { parameters } : {}),
     ...(req.minSeverity > 0 ? { minSeverity: req.minSeverity } : {}),
+    ...(eventParameters ? { eventParameters } : {}),
   };
 }
 
@@ -65,6 +75,28 @@ export function seekRing(
   }
   if (lo < head && ctx.reader.readMeta(ring, lo, meta) === 0) return { pos: lo, seq: meta.seq };
   return { pos: head, seq: Number.MAX_SAFE_INTEGER };
+}
+
+/** The lowest ring position a replay may read: the writer will not overwrite it while a page is read. */
+function safeLow(ctx: ActorContext, ring: number, slots: number): number {
+  const margin = Math.max(1, Math.floor(slots / RING_MARGIN_FRACTION));
+  return Math.max(ctx.reader.oldest(ring), ctx.reader.head(ring) - slots + margin);
+}
+
+/**
+ * Whether a `since` replay would have to read the archive now: the ring holds neither the first
+ * record after `since` nor proof that there is none (its newest record at or below `since`).
+ * Archive reads by any route count against the agency's archive-query quota (issue 12).
+ */
+export function sinceNeedsArchive(ctx: ActorContext, stream: Stream, since: number): boolean {
+  const ring = STREAMS.indexOf(stream);
+  const head = ctx.reader.head(ring);
+  const low = safeLow(ctx, ring, ctx.config.ring[stream].slots);
+  const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
+  const next = since + 1;
+  const at = seekRing(ctx, ring, low, head, next, meta);
+  if (at.pos < head) return !(at.seq === next || (at.pos > low && justBelow(ctx, ring, at.pos, next, meta)));
+  return !(head > low && justBelow(ctx, ring, head, next, meta));
 }
 
 /** True when the record just below `pos` is readable and older than `seq`. */
@@ -96,12 +128,30 @@ export async function backfill(
   const gaps = target.selection.everything;
   let next = since + 1;
   let channel: ArchiveQueryChannel | undefined;
+  // Every step must move `next` up, or the loop could replay forever (a seq past 2^53, where
+  // next + 1 === next, did: one core per session). The only step allowed not to is a ring read
+  // the writer overtook (the archive takes over on the next step), and only a few in a row.
+  let previous = -1;
+  let overtaken = false;
+  let stalls = 0;
   for (;;) {
+    if (next > previous) stalls = 0;
+    else if (!overtaken || ++stalls > MAX_OVERTAKEN) {
+      throw new ActorError(
+        ActorErrorCode.ERR_BACKFILL_STALLED,
+        `since ${since}: a backfill step did not advance past seq ${next - 1}`,
+      );
+    }
+    previous = next;
+    overtaken = false;
     if (!target.open) return undefined;
     const head = reader.head(ring);
     // Positions the writer will not overwrite while a page is read.
     const low = Math.max(reader.oldest(ring), head - slots + margin);
     const at = seekRing(ctx, ring, low, head, next, meta);
+    // The ring's newest record is at or below `since`: nothing newer exists anywhere (the
+    // archive only holds what the ring had), so no archive query is opened.
+    if (at.pos === head && head > low && justBelow(ctx, ring, head, next, meta)) return head;
     // The ring holds `next` (or the first record after it) when the record just below is in the
     // ring too, with a smaller seq: nothing lies between them.
     if (at.pos < head && (at.seq === next || (at.pos > low && justBelow(ctx, ring, at.pos, next, meta)))) {
@@ -110,7 +160,10 @@ export async function backfill(
       const end = Math.min(head, at.pos + PAGE);
       for (let p = at.pos; p < end; p++) {
         const n = reader.read(ring, p, meta, scratch, 0);
-        if (n < 0) break; // overtaken: the archive takes over on the next step
+        if (n < 0) {
+          overtaken = p === at.pos;
+          break; // overtaken: the archive takes over on the next step
+        }
         if (target.selection.matches(meta))
           records.push({ payload: scratch.slice(0, n), seq: meta.seq, ert: meta.ert });
         next = meta.seq + 1;

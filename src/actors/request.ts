@@ -146,6 +146,18 @@ export function parseTimeUs(value: number | string): number | undefined {
   return Number.isSafeInteger(total) && total >= 0 ? total : undefined;
 }
 
+/**
+ * `since` must be a seq the server can hold: seq is a float64 (ring meta, archive rowid), exact
+ * only up to 2^53 − 1. A larger value (uint64/int64 or a float on the wire) would name no record
+ * and, past 2^53, `since + 1 === since`: a cursor that cannot advance.
+ */
+export function sinceOutOfRange(since: unknown): string | undefined {
+  if (since === undefined) return undefined;
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)
+    return `since: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`;
+  return undefined;
+}
+
 /** Wildcard patterns one REQUEST may carry: each is matched against the whole dictionary. */
 export const MAX_GLOBS = 64;
 
@@ -191,6 +203,8 @@ export function checkRequest(body: unknown): RequestCheck {
   if (b.since !== undefined && mode !== 'realtime') {
     return { ok: false, reason: 'since: applies to mode realtime only' };
   }
+  const sinceBad = sinceOutOfRange(b.since);
+  if (sinceBad !== undefined) return { ok: false, reason: sinceBad };
   const f = b.filter ?? {};
   if (
     Array.isArray(f.parameters) &&

@@ -12,19 +12,29 @@ export class Selection {
   readonly #apids: Uint8Array | null;
   readonly #params: Uint8Array | null;
   readonly #minSeverity: number;
+  /** Events: the parameter indices the agency may see (null: all); an event naming another is not its. */
+  readonly #eventParams: Uint8Array | null;
   /** True when the selection takes every record of its stream (no filter narrows it). */
   readonly everything: boolean;
 
-  constructor(req: ValidRequest, parameters: readonly number[] | undefined, dictionarySize: number) {
+  constructor(
+    req: ValidRequest,
+    parameters: readonly number[] | undefined,
+    dictionarySize: number,
+    /** Events stream: the parameters the agency may see; undefined when it may see every one. */
+    eventParameters?: readonly number[],
+  ) {
     this.ring = STREAMS.indexOf(req.stream);
     this.#vcids = mask(req.vcids, 64);
     this.#apids = mask(req.apids, 2048);
     this.#params = parameters === undefined ? null : mask(parameters, dictionarySize);
     this.#minSeverity = req.minSeverity;
+    this.#eventParams = eventParameters === undefined ? null : mask(eventParameters, dictionarySize);
     this.everything =
       this.#vcids === null &&
       this.#apids === null &&
       this.#minSeverity === 0 &&
+      this.#eventParams === null &&
       (parameters === undefined || parameters.length === dictionarySize);
     this.key = [
       req.stream,
@@ -32,6 +42,7 @@ export class Selection {
       list(req.apids),
       parameters === undefined ? '' : compactRanges(parameters),
       this.#minSeverity,
+      eventParameters === undefined ? '*' : compactRanges(eventParameters),
     ].join('|');
   }
 
@@ -46,8 +57,11 @@ export class Selection {
         );
       case 2: // parameters: key1 = parameter index
         return this.#params === null || this.#params[meta.key1] === 1;
-      default: // events: key1 = severity index
-        return meta.key1 >= this.#minSeverity;
+      default: // events: key1 = severity index, key2 = parameter index, -1 none, -2 not in the dictionary
+        return (
+          meta.key1 >= this.#minSeverity &&
+          (this.#eventParams === null || meta.key2 === -1 || this.#eventParams[meta.key2] === 1)
+        );
     }
   }
 }

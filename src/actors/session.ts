@@ -8,8 +8,10 @@ import { AdmitResult } from '../admission/admission.ts';
 import { formatClientId } from '../admission/client-id.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { Logger } from '../util/logger.ts';
-import { authorize, type Grant } from './authorize.ts';
+import { archiveForbidden, authorize, type Grant } from './authorize.ts';
+import { sinceNeedsArchive } from './backfill.ts';
 import type { ActorContext } from './context.ts';
+import { Refusal } from './errors.ts';
 import type { Fanout } from './fanout.ts';
 import { HeartbeatTimer, heartbeatState } from './heartbeat.ts';
 import { Outbound } from './outbound.ts';
@@ -198,17 +200,21 @@ export class Session {
     const checked = checkRequest(body);
     if (!checked.ok) return this.nak(NakCode.INVALID_REQUEST, checked.reason, frame.seq);
     const req = checked.request;
-    const auth = await authorize(this.#ctx, req, this.#remote, this.#ctx.clock.nowMs());
+    const ctx = this.#ctx;
+    const readsArchive =
+      req.mode === 'archive' ||
+      (req.since !== undefined && ctx.archiveEnabled && sinceNeedsArchive(ctx, req.stream, req.since));
+    const auth = await authorize(ctx, req, this.#remote, ctx.clock.nowMs(), readsArchive);
     if (!this.open) return undefined;
     if (!auth.ok) return this.nak(auth.code, auth.reason, frame.seq);
-    const refused = this.#admit(auth.grant, req);
+    const refused = this.#admit(auth.grant, readsArchive);
     if (refused !== null) return this.nak(refused.code, refused.reason, frame.seq);
     this.#activate(req, auth.grant);
     return undefined;
   }
 
   /** Admission is last in the check order; a switch to another agency re-admits. */
-  #admit(grant: Grant, req: ValidRequest): { code: NakCode; reason: string } | null {
+  #admit(grant: Grant, readsArchive: boolean): { code: NakCode; reason: string } | null {
     const agency = grant.agency.index;
     const before = this.#grant?.agency.index;
     if (before !== undefined && before !== agency) this.#ctx.admission.release(this.#slot);
@@ -219,13 +225,28 @@ export class Session {
       return { code: NakCode.SERVER_FULL, reason: 'server connection cap reached' };
     // A switch ends the previous request's archive query, if it had one.
     this.#ctx.archiveQuotas.give(this.#slot);
-    if (req.mode === 'archive' && !this.#ctx.archiveQuotas.take(this.#slot, agency)) {
-      return {
-        code: NakCode.SERVER_FULL,
-        reason: `${grant.agency.id}: concurrent archive query limit reached`,
-      };
-    }
-    return null;
+    return readsArchive ? this.#takeArchiveQuota(grant) : null;
+  }
+
+  /** One unit of the agency's archive-query quota for this session (archive mode, `since`). */
+  #takeArchiveQuota(grant: Grant): { code: NakCode; reason: string } | null {
+    if (grant.agency.maxArchiveQueries === 0)
+      return { code: NakCode.FORBIDDEN, reason: archiveForbidden(grant.agency) };
+    const quotas = this.#ctx.archiveQuotas;
+    if (quotas.holds(this.#slot) || quotas.take(this.#slot, grant.agency.index)) return null;
+    return {
+      code: NakCode.SERVER_FULL,
+      reason: `${grant.agency.id}: concurrent archive query limit reached`,
+    };
+  }
+
+  /**
+   * A `since` replay that finds the archive needed after its ACK (the ring moved on meanwhile)
+   * takes the quota then; refused, the session gets the NAK archive mode would have got.
+   */
+  claimArchive(): void {
+    const refused = this.#grant === null ? null : this.#takeArchiveQuota(this.#grant);
+    if (refused !== null) throw new Refusal(refused.code, refused.reason);
   }
 
   #activate(req: ValidRequest, grant: Grant): void {
@@ -321,6 +342,10 @@ export class Session {
   }
 
   #internal(err: unknown): void {
+    if (err instanceof Refusal) {
+      this.nak(err.nak, err.message, this.#requestSeq);
+      return;
+    }
     this.#log.error({ err }, 'session failed');
     this.nak(NakCode.INTERNAL, 'internal server error', this.#requestSeq);
     if (this.open) this.destroy('internal error');

@@ -1,9 +1,10 @@
 // A subscription's archive replays (`since` backfill, `mode: archive`), paced by the client's reading.
 import { ArchiveError, ArchiveErrorCode } from '../archive/errors.ts';
+import type { ArchiveFilter } from '../archive/query.ts';
 import type { ArchiveQueryChannel } from '../archive/query-client.ts';
 import type { EncodeOptions } from '../archive/query-protocol.ts';
 import { replayArchive } from './archive-replay.ts';
-import { archiveFilter, type BackfillTarget, backfill } from './backfill.ts';
+import { type BackfillTarget, backfill } from './backfill.ts';
 import type { ActorContext } from './context.ts';
 import type { Outbound } from './outbound.ts';
 import type { ValidRequest } from './request.ts';
@@ -16,8 +17,8 @@ export class SubscriptionReplay {
   readonly #ctx: ActorContext;
   readonly #out: Outbound;
   readonly #req: ValidRequest;
-  /** The granted parameters to filter on; undefined when the selection is everything. */
-  readonly #parameters: readonly number[] | undefined;
+  /** The session's selection as an archive filter (the agency's parameters included). */
+  readonly #filter: ArchiveFilter;
   /** Whether the subscription still delivers (its session open, it not retired). */
   readonly #isOpen: () => boolean;
   #query: ArchiveQueryChannel | undefined;
@@ -28,13 +29,13 @@ export class SubscriptionReplay {
     ctx: ActorContext,
     out: Outbound,
     req: ValidRequest,
-    parameters: readonly number[] | undefined,
+    filter: ArchiveFilter,
     isOpen: () => boolean,
   ) {
     this.#ctx = ctx;
     this.#out = out;
     this.#req = req;
-    this.#parameters = parameters;
+    this.#filter = filter;
     this.#isOpen = isOpen;
   }
 
@@ -55,9 +56,11 @@ export class SubscriptionReplay {
    * `since` (ICD §5): replays every record after `since` the server holds; resolves with the
    * ring position to join the fan-out at, or undefined if the session left meanwhile.
    */
-  async since(since: number, target: BackfillTarget): Promise<number | undefined> {
-    const filter = archiveFilter(this.#req, this.#parameters);
+  async since(since: number, target: BackfillTarget, claim: () => void): Promise<number | undefined> {
+    const filter = this.#filter;
     const open = () => {
+      // Throws a Refusal when the agency may not (or may no more) read the archive.
+      claim();
       const query = this.#openQuery();
       // authorize() refuses `since` without an archive.
       if (query === undefined)
@@ -88,7 +91,7 @@ export class SubscriptionReplay {
         // `from` in the future then makes an empty range, answered with END {records: 0}.
         to: this.#req.toUs ?? Math.max(this.#req.fromUs ?? 0, this.#ctx.clock.nowUs() + 1),
         timeBy: this.#req.timeBy,
-        filter: archiveFilter(this.#req, this.#parameters),
+        filter: this.#filter,
       },
       this.#req.speed,
       this.#ctx.config.session,

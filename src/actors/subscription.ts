@@ -6,7 +6,7 @@ import { unpack } from '../../protocol/msgpack.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import type { Grant } from './authorize.ts';
-import type { BackfillTarget } from './backfill.ts';
+import { archiveFilter, type BackfillTarget } from './backfill.ts';
 import type { ActorContext } from './context.ts';
 import { type SharedData, singleData } from './data-body.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
@@ -58,12 +58,13 @@ export class Subscription implements Subscriber {
     this.#req = req;
     this.#grant = grant;
     this.#agency = grant.agency.index;
-    this.selection = new Selection(req, grant.parameters, ctx.dictionary.length);
+    this.selection = new Selection(req, grant.parameters, ctx.dictionary.length, grant.eventParameters);
     this.#minIntervalUs = req.rateHz === undefined ? 0 : 1e6 / req.rateHz;
     this.#lastSampleErt =
       req.rateHz === undefined ? null : new Float64Array(ctx.dictionary.length).fill(-Infinity);
     const parameters = this.selection.everything ? undefined : grant.parameters;
-    this.#replay = new SubscriptionReplay(ctx, session.out, req, parameters, () => this.#open);
+    const filter = archiveFilter(req, parameters, grant.eventParameters);
+    this.#replay = new SubscriptionReplay(ctx, session.out, req, filter, () => this.#open);
   }
 
   /** True once an archive replay has sent END (heartbeats then say IDLE). */
@@ -122,14 +123,17 @@ export class Subscription implements Subscriber {
       return;
     }
     // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
-    this.#replay.since(this.#req.since, this.#target()).then((cursor) => {
-      if (cursor === undefined || !this.#open) return;
-      this.cursor = cursor;
-      this.#fanout.add(this);
-      // The join is up to JOIN_DISTANCE behind the head: deliver that now, not at the next
-      // doorbell, which a quiet stream may not ring for long (the catch-up would end late).
-      if (this.cursor < this.#ctx.reader.head(this.selection.ring)) this.#fanout.pump();
-    }, fail);
+    this.#replay
+      .since(this.#req.since, this.#target(), () => this.#session.claimArchive())
+      .finally(release)
+      .then((cursor) => {
+        if (cursor === undefined || !this.#open) return;
+        this.cursor = cursor;
+        this.#fanout.add(this);
+        // The join is up to JOIN_DISTANCE behind the head: deliver that now, not at the next
+        // doorbell, which a quiet stream may not ring for long (the catch-up would end late).
+        if (this.cursor < this.#ctx.reader.head(this.selection.ring)) this.#fanout.pump();
+      }, fail);
   }
 
   /** This subscription as the destination of a replay (since backfill, archive mode). */

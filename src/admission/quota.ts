@@ -45,6 +45,11 @@ export class Quotas {
     if (held > 0) Atomics.sub(this.#i32, held - 1, 1);
   }
 
+  /** True while connection `slot` holds a unit. */
+  holds(slot: number): boolean {
+    return Atomics.load(this.#i32, 2 * this.#agencies + slot) > 0;
+  }
+
   count(agency: number): number {
     return Atomics.load(this.#i32, agency);
   }

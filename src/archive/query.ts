@@ -20,6 +20,8 @@ export interface ArchiveFilter {
   parameters?: readonly number[];
   /** Events: the lowest severity index (SEVERITIES) kept. */
   minSeverity?: number;
+  /** Events: only those naming no parameter (key2 -1) or one of these parameter indexes (key2). */
+  eventParameters?: readonly number[];
 }
 
 export interface ArchiveQuery {
@@ -280,6 +282,12 @@ function compile(q: ArchiveQuery, keyed: boolean): Compiled {
   if (stream === 'events' && filter.minSeverity !== undefined && filter.minSeverity > 0) {
     terms.push('key1 >= ?');
     args.push(filter.minSeverity);
+  }
+  if (stream === 'events' && filter.eventParameters !== undefined) {
+    if (!filter.eventParameters.every((v) => Number.isInteger(v)))
+      bad('filter eventParameters holds a non-integer');
+    terms.push('(key2 = -1 OR key2 IN (SELECT value FROM json_each(?)))');
+    args.push(JSON.stringify(filter.eventParameters));
   }
   if (bySeq) {
     // NOT INDEXED: a resume walks the seq (rowid) order, which stays usable.

@@ -15,6 +15,8 @@ export interface AgencyAccess {
   allowsAddress(ip: string): boolean;
   /** Parameter name matched by one of the agency's `parameters` globs. */
   parameterAllowed(name: string): boolean;
+  /** The agency's globs include `*`: every parameter, also ones outside the dictionary. */
+  readonly allParameters: boolean;
 }
 
 /** Compiles every agency of a validated configuration, in sorted id order. */
@@ -42,6 +44,7 @@ function compileAgency(id: string, index: number, agency: AgencyConfig): AgencyA
       return version !== 0 && allowed.check(ip, version === 4 ? 'ipv4' : 'ipv6');
     },
     parameterAllowed: parameterMatcher(agency.parameters),
+    allParameters: agency.parameters.includes('*'),
   });
 }
 
