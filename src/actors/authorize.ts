@@ -2,9 +2,9 @@
 // permissions → names → availability. Each failure carries its NAK code.
 import { NakCode } from '../../protocol/constants.ts';
 import type { ParameterInfo } from '../acquisition/source.ts';
+import { type AuthGate, checkToken } from '../admission/auth-gate.ts';
 import { type AgencyAccess, globToRegExp } from '../config/access.ts';
 import { hashToken, type TokenVerifier } from '../config/token.ts';
-import type { AuthThrottle } from './auth-throttle.ts';
 import type { ValidRequest } from './request.ts';
 
 export interface Grant {
@@ -31,7 +31,7 @@ export interface AuthorizeContext {
   dictionary: readonly ParameterInfo[];
   dictionaryIndex: ReadonlyMap<string, number>;
   tokens: TokenVerifier;
-  throttle: AuthThrottle;
+  gate: AuthGate;
   archiveEnabled: boolean;
 }
 
@@ -69,7 +69,6 @@ function resolveParameters(
     return { ok: false, code: NakCode.FORBIDDEN, reason: `parameters not allowed: ${forbidden.join(', ')}` };
   const picked = new Set<number>();
   const unknown: string[] = [];
-  const deniedGlobs: string[] = [];
   for (const name of requested) {
     if (!isGlob(name)) {
       const i = ctx.dictionaryIndex.get(name);
@@ -78,25 +77,17 @@ function resolveParameters(
       continue;
     }
     const re = compiledGlob(name);
-    let matched = 0;
     let granted = 0;
     for (let i = 0; i < ctx.dictionary.length; i++) {
-      if (!re.test(ctx.dictionary[i]!.name)) continue;
-      matched++;
-      if (allowed(i)) {
+      if (allowed(i) && re.test(ctx.dictionary[i]!.name)) {
         granted++;
         picked.add(i);
       }
     }
-    if (matched === 0) unknown.push(name);
-    else if (granted === 0) deniedGlobs.push(name);
+    // Only names the agency may see are matched: a glob over hidden names (THERM.* for an
+    // agency allowed EPS.*) answers as one over no names (NOPE.*), so neither tells them apart.
+    if (granted === 0) unknown.push(name);
   }
-  if (deniedGlobs.length > 0)
-    return {
-      ok: false,
-      code: NakCode.FORBIDDEN,
-      reason: `parameters not allowed: ${deniedGlobs.join(', ')}`,
-    };
   if (unknown.length > 0)
     return {
       ok: false,
@@ -120,17 +111,19 @@ async function authenticate(
   nowMs: number,
 ): Promise<{ ok: true; agency: AgencyAccess } | { ok: false; code: NakCode; reason: string }> {
   if (req.token === undefined) return { ok: false, code: NakCode.AUTH_FAILED, reason: 'token: required' };
-  if (ctx.throttle.blocked(remoteAddress, nowMs)) {
+  const agency = ctx.agencies.get(req.agency);
+  const hash = agency?.tokenHash ?? DUMMY_HASH;
+  const checked = await checkToken(ctx.gate, ctx.tokens, remoteAddress, req.token, hash, () => nowMs);
+  if (checked === 'throttled') {
     return {
       ok: false,
       code: NakCode.AUTH_FAILED,
       reason: 'too many failed attempts from this address: retry later',
     };
   }
-  const agency = ctx.agencies.get(req.agency);
-  const good = await ctx.tokens.verify(req.token, agency?.tokenHash ?? DUMMY_HASH);
-  if (agency === undefined || !good) {
-    ctx.throttle.failed(remoteAddress, nowMs);
+  if (checked === 'busy')
+    return { ok: false, code: NakCode.SERVER_FULL, reason: 'too many token checks in progress: retry later' };
+  if (agency === undefined || checked !== 'ok') {
     return { ok: false, code: NakCode.AUTH_FAILED, reason: BAD_CREDENTIALS };
   }
   if (!agency.allowsAddress(remoteAddress)) {

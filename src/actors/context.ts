@@ -2,6 +2,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
+import { AuthGate, type AuthGateBuffers } from '../admission/auth-gate.ts';
 import { type QuotaBuffers, Quotas } from '../admission/quota.ts';
 import { ArchiveQueries } from '../archive/query-client.ts';
 import type { QueryPoolAddress } from '../archive/query-protocol.ts';
@@ -17,7 +18,6 @@ import { type ValueTableBuffers, ValueTableReader } from '../ring/value-table.ts
 import type { TlsMaterial } from '../server/tls.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
-import { AuthThrottle } from './auth-throttle.ts';
 
 /** What the main thread hands every actor (piscina `workerData`). */
 export interface ActorInit {
@@ -36,6 +36,8 @@ export interface ActorInit {
   archive?: QueryPoolAddress;
   /** Concurrent archive queries per agency (`maxArchiveQueries`). */
   archiveQuotas: QuotaBuffers;
+  /** The process's token-check gate (per-address attempts, bounded scrypt work). */
+  authGate: AuthGateBuffers;
 }
 
 export interface ActorContext {
@@ -51,7 +53,7 @@ export interface ActorContext {
   readonly dictionaryIndex: ReadonlyMap<string, number>;
   readonly agencies: ReadonlyMap<string, AgencyAccess>;
   readonly tokens: TokenVerifier;
-  readonly throttle: AuthThrottle;
+  readonly gate: AuthGate;
   readonly bootId: string;
   readonly secureContext: SecureContext | undefined;
   readonly archiveEnabled: boolean;
@@ -77,7 +79,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     dictionaryIndex: new Map(init.dictionary.map((p, i) => [p.name, i])),
     agencies: compileAgencies(config),
     tokens: new TokenVerifier(),
-    throttle: new AuthThrottle(),
+    gate: new AuthGate(init.authGate),
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
     archiveEnabled: init.archive !== undefined,

@@ -64,6 +64,12 @@ export function verifyTokenAsync(token: string, hash: string): Promise<boolean> 
   });
 }
 
+/** A bound on the scrypt checks in flight (src/admission/auth-gate.ts). */
+export interface ScryptQueue {
+  enterVerify(): boolean;
+  leaveVerify(): void;
+}
+
 /**
  * Remembers tokens that verified, per stored hash. The libuv pool has 4 threads per process,
  * shared by every actor thread: without this, thousands of clients of one agency connecting at
@@ -74,20 +80,30 @@ export function verifyTokenAsync(token: string, hash: string): Promise<boolean> 
 export class TokenVerifier {
   readonly #key = randomBytes(32);
   readonly #verified = new Map<string, Buffer>();
-  readonly #pending = new Map<string, Promise<boolean>>();
+  readonly #pending = new Map<string, Promise<'ok' | 'bad'>>();
 
   verify(token: string, hash: string): Promise<boolean> {
-    if (typeof token !== 'string' || typeof hash !== 'string') return Promise.resolve(false);
+    return this.check(token, hash).then((r) => r === 'ok');
+  }
+
+  /**
+   * As verify(); with a `queue`, a check that needs a new scrypt first takes a place in it and is
+   * answered 'busy' at once when there is none (the process's scrypt work stays bounded).
+   */
+  check(token: string, hash: string, queue?: ScryptQueue): Promise<'ok' | 'bad' | 'busy'> {
+    if (typeof token !== 'string' || typeof hash !== 'string') return Promise.resolve('bad');
     const digest = createHmac('sha256', this.#key).update(token).digest();
     const known = this.#verified.get(hash);
-    if (known !== undefined && timingSafeEqual(known, digest)) return Promise.resolve(true);
+    if (known !== undefined && timingSafeEqual(known, digest)) return Promise.resolve('ok');
     const pendingKey = `${hash}\0${digest.toString('base64')}`;
     const pending = this.#pending.get(pendingKey);
     if (pending !== undefined) return pending;
-    const check = verifyTokenAsync(token, hash).then((ok) => {
+    if (queue !== undefined && !queue.enterVerify()) return Promise.resolve('busy');
+    const check = verifyTokenAsync(token, hash).then((ok): 'ok' | 'bad' => {
+      queue?.leaveVerify();
       this.#pending.delete(pendingKey);
       if (ok) this.#verified.set(hash, digest);
-      return ok;
+      return ok ? 'ok' : 'bad';
     });
     this.#pending.set(pendingKey, check);
     return check;

@@ -5,6 +5,7 @@
 // the event; this module only authenticates, bounds and shapes them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv, type SchemaObject } from 'ajv';
+import { AuthGate, type AuthGateBuffers, checkToken } from '../admission/auth-gate.ts';
 import { compileAgencies } from '../config/access.ts';
 import type { Config } from '../config/schema.ts';
 import { TokenVerifier } from '../config/token.ts';
@@ -32,17 +33,13 @@ export const OpsMdbCode = {
   ERR_OPS_BUSY: 'ERR_OPS_BUSY',
 } as const;
 
-/**
- * Token checks in flight at once. Each wrong token costs one scrypt on the libuv pool that the
- * client listener's authentication shares: a flood of bad ops requests must not starve it.
- */
-const MAX_VERIFYING = 2;
-
 export interface OpsMdbOptions {
   readonly config: Pick<Config, 'agencies'>;
   /** Sends a request to the acquisition thread's MdbControl (AcquisitionThread.control). */
   readonly control: (msg: unknown) => Promise<unknown>;
   readonly log: Logger;
+  /** The process's token-check gate, shared with the TCP port and the display login. */
+  readonly authGate?: AuthGateBuffers;
 }
 
 interface Route {
@@ -185,8 +182,8 @@ function nesting(text: string): number {
 export function opsMdbRoute(opts: OpsMdbOptions): OpsRoute {
   const agencies = compileAgencies(opts.config);
   const verifier = new TokenVerifier();
+  const gate = new AuthGate(opts.authGate);
   const { log } = opts;
-  let verifying = 0;
   return async (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path !== '/mdb' && !path.startsWith('/mdb/')) return false;
@@ -205,42 +202,31 @@ export function opsMdbRoute(opts: OpsMdbOptions): OpsRoute {
     const agency = who === undefined ? undefined : agencies.get(who.agency);
     // An unknown agency still pays one scrypt, so timing does not tell agency ids apart.
     const hash = agency?.tokenHash ?? UNKNOWN_AGENCY_HASH;
-    if (who !== undefined && verifying >= MAX_VERIFYING) {
-      res.setHeader('retry-after', '1');
-      refuse(res, 429, OpsMdbCode.ERR_OPS_BUSY, 'too many authentications in progress');
+    // The same gate as the TCP port and the display login: attempts counted before scrypt.
+    const remote = req.socket.remoteAddress ?? '';
+    const checked =
+      who === undefined ? 'bad' : await checkToken(gate, verifier, remote, who.token, hash, Date.now);
+    if (checked === 'throttled' || checked === 'busy') {
+      res.setHeader('retry-after', '10');
+      refuse(res, 429, OpsMdbCode.ERR_OPS_BUSY, 'too many authentication attempts: retry later');
       return true;
     }
-    let verified = false;
-    if (who !== undefined) {
-      verifying++;
-      try {
-        verified = await verifier.verify(who.token, hash);
-      } finally {
-        verifying--;
-      }
-    }
-    if (!verified || agency === undefined) {
-      log.warn(
-        { agency: who?.agency, remote: req.socket.remoteAddress, path },
-        'ops mdb: authentication failed',
-      );
+    // One answer for "not allowed" whatever the reason (no agency, wrong token, not an operator,
+    // address not allowed): a valid token of another agency must not answer differently.
+    const roles = agency === undefined ? [] : (opts.config.agencies[agency.id]?.roles ?? []);
+    if (
+      checked !== 'ok' ||
+      agency === undefined ||
+      !roles.includes('operator') ||
+      !agency.allowsAddress(remote)
+    ) {
+      log.warn({ agency: who?.agency, remote, path, token: checked === 'ok' }, 'ops mdb: not allowed');
       res.setHeader('www-authenticate', 'Basic realm="scs-ops", charset="UTF-8"');
       refuse(
         res,
         401,
         OpsMdbCode.ERR_OPS_UNAUTHENTICATED,
-        'an agency and its token are required (HTTP Basic)',
-      );
-      return true;
-    }
-    const roles = opts.config.agencies[agency.id]?.roles ?? [];
-    if (!roles.includes('operator') || !agency.allowsAddress(req.socket.remoteAddress ?? '')) {
-      log.warn({ agency: agency.id, remote: req.socket.remoteAddress, path }, 'ops mdb: forbidden');
-      refuse(
-        res,
-        403,
-        OpsMdbCode.ERR_OPS_FORBIDDEN,
-        `agency ${agency.id} may not control the mission database`,
+        'an operator agency and its token are required (HTTP Basic)',
       );
       return true;
     }

@@ -7,6 +7,7 @@ import { DEMO_MISSION_FILE, type SourceSpec, sourceDictionary } from '../acquisi
 import { SIMULATOR_LINK_ID } from '../acquisition/simulator.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
+import { createAuthGate } from '../admission/auth-gate.ts';
 import { bootId } from '../admission/client-id.ts';
 import { createQuotas, Quotas } from '../admission/quota.ts';
 import type { QueryPoolStats } from '../archive/query-pool.ts';
@@ -125,6 +126,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     agencyList.map((a) => a.maxArchiveQueries),
     config.server.maxSockets,
   );
+  // One token-check gate for the TCP port (every actor), the display login and /mdb/*.
+  const authGate = createAuthGate();
   // Replaced actors claim fresh regions; room for many replacements.
   const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
 
@@ -179,6 +182,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     ...(tls ? { tls } : {}),
     ...(archive ? { archive: archive.queries.address } : {}),
     archiveQuotas,
+    authGate,
   };
   const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
   const admissionView = new Admission(admission);
@@ -226,6 +230,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
             slotBase: config.server.maxSockets,
             metrics,
             registry,
+            authGate,
             ...(archive ? { historyQuery: (q, signal) => archive.queries.history(q, signal) } : {}),
             log: log.child({ area: 'display' }),
           })
@@ -253,6 +258,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       opsMdbRoute({
         config,
         control: (msg) => acquisition.control(msg),
+        authGate,
         log: log.child({ area: 'ops-mdb' }),
       }),
       ...(display?.routes ?? []),

@@ -4,7 +4,7 @@
 // and every visitor has one agency's rights.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AuthThrottle } from '../actors/auth-throttle.ts';
+import { AuthGate, type AuthGateBuffers, checkToken } from '../admission/auth-gate.ts';
 import type { AgencyAccess } from '../config/access.ts';
 import { TokenVerifier } from '../config/token.ts';
 
@@ -14,7 +14,7 @@ const MAX_SESSIONS = 10_000;
 
 export type AuthResult =
   | { ok: true; agency: AgencyAccess }
-  | { ok: false; code: 'AUTH_FAILED' | 'FORBIDDEN'; reason: string };
+  | { ok: false; code: 'AUTH_FAILED' | 'FORBIDDEN' | 'SERVER_FULL'; reason: string };
 
 export interface WebAuthOptions {
   agencies: ReadonlyMap<string, AgencyAccess>;
@@ -23,6 +23,8 @@ export interface WebAuthOptions {
   ttlMs: number;
   secureCookie: boolean;
   nowMs?: () => number;
+  /** The process's token-check gate, shared with the TCP port and /mdb/* (a private one when absent). */
+  authGate?: AuthGateBuffers;
 }
 
 function remoteAddress(req: IncomingMessage): string {
@@ -45,13 +47,14 @@ function digest(sid: string): string {
 export class WebAuth {
   readonly #opts: WebAuthOptions;
   readonly #verifier = new TokenVerifier();
-  readonly #throttle = new AuthThrottle();
+  readonly #gate: AuthGate;
   readonly #sessions = new Map<string, { agency: string; expiresMs: number }>();
   readonly #now: () => number;
 
   constructor(opts: WebAuthOptions) {
     this.#opts = opts;
     this.#now = opts.nowMs ?? Date.now;
+    this.#gate = new AuthGate(opts.authGate);
   }
 
   get loginRequired(): boolean {
@@ -60,14 +63,15 @@ export class WebAuth {
 
   /** Checks an agency's token from `ip` (scrypt on the libuv pool; repeated failures are throttled). */
   async check(agencyId: string, token: string, ip: string): Promise<AuthResult> {
-    if (this.#throttle.blocked(ip, this.#now())) {
-      return { ok: false, code: 'AUTH_FAILED', reason: 'too many failed attempts from this address' };
-    }
     const agency = this.#opts.agencies.get(agencyId);
     // A missing agency still costs one scrypt, so timing does not tell which agencies exist.
-    const ok = await this.#verifier.verify(token, agency?.tokenHash ?? UNKNOWN_AGENCY_HASH);
-    if (agency === undefined || !ok || !agency.allowsAddress(ip)) {
-      this.#throttle.failed(ip, this.#now());
+    const hash = agency?.tokenHash ?? UNKNOWN_AGENCY_HASH;
+    const r = await checkToken(this.#gate, this.#verifier, ip, token, hash, this.#now);
+    if (r === 'throttled')
+      return { ok: false, code: 'AUTH_FAILED', reason: 'too many failed attempts from this address' };
+    if (r === 'busy')
+      return { ok: false, code: 'SERVER_FULL', reason: 'too many logins in progress: retry later' };
+    if (agency === undefined || r !== 'ok' || !agency.allowsAddress(ip)) {
       return { ok: false, code: 'AUTH_FAILED', reason: 'unknown agency, wrong token or address not allowed' };
     }
     return this.#permitted(agency);

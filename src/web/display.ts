@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import { Admission, type AdmissionBuffers } from '../admission/admission.ts';
+import type { AuthGateBuffers } from '../admission/auth-gate.ts';
 import type { AgencyAccess } from '../config/access.ts';
 import type { DisplayConfig } from '../config/schema.ts';
 import { ActorMetrics, type MetricsBuffers } from '../metrics/counters.ts';
@@ -52,6 +53,8 @@ export interface DisplayOptions {
   registry: Registry;
   /** Runs a history read in the archive query pool; absent when the archive is disabled: history ranges are empty. */
   historyQuery?: HistoryQuery;
+  /** The process's token-check gate (src/admission/auth-gate.ts). */
+  authGate?: AuthGateBuffers;
   log: Logger;
 }
 
@@ -132,8 +135,10 @@ function rangeMode(strategy: string | null, size: string | null): RangeMode | nu
   return Number.isSafeInteger(buckets) && buckets > 0 ? { kind: 'minmax', buckets } : null;
 }
 
+const REFUSAL_STATUS = { AUTH_FAILED: 401, FORBIDDEN: 403, SERVER_FULL: 503 } as const;
+
 function refusal(res: ServerResponse, r: Extract<AuthResult, { ok: false }>): void {
-  sendJson(res, r.code === 'FORBIDDEN' ? 403 : 401, { error: r.code, reason: r.reason });
+  sendJson(res, REFUSAL_STATUS[r.code], { error: r.code, reason: r.reason });
 }
 
 export function createDisplay(opts: DisplayOptions): Display {
@@ -155,6 +160,7 @@ export function createDisplay(opts: DisplayOptions): Display {
     ...(config.anonymousAgency === undefined ? {} : { anonymousAgency: config.anonymousAgency }),
     ttlMs: config.sessionTtlSec * 1000,
     secureCookie: config.secureCookie,
+    ...(opts.authGate === undefined ? {} : { authGate: opts.authGate }),
   });
   const csrf = new LoginCsrf(config.secureCookie);
   const history = new History({
@@ -204,8 +210,8 @@ export function createDisplay(opts: DisplayOptions): Display {
     if (!r.ok) {
       counters.logins.failed++;
       metrics.nak(r.code);
-      const message = r.code === 'FORBIDDEN' ? r.reason : 'Unknown agency or wrong token.';
-      return loginForm(res, r.code === 'FORBIDDEN' ? 403 : 401, message);
+      const message = r.code === 'AUTH_FAILED' ? 'Unknown agency or wrong token.' : r.reason;
+      return loginForm(res, REFUSAL_STATUS[r.code], message);
     }
     counters.logins.ok++;
     opts.log.info({ agency: r.agency.id, remote: req.socket.remoteAddress }, 'display login');
@@ -231,14 +237,10 @@ export function createDisplay(opts: DisplayOptions): Display {
     if (id === null)
       return sendJson(res, 400, { error: 'INVALID_REQUEST', reason: 'malformed parameter name' });
     const i = index.get(id);
-    if (i === undefined)
+    // A name outside the agency's globs answers as an unknown one: the agency cannot tell
+    // hidden parameters from missing ones (its dictionary lists neither).
+    if (i === undefined || !agency.parameterAllowed(id))
       return sendJson(res, 404, { error: 'UNKNOWN_PARAMETER', reason: `no parameter ${id}` });
-    if (!agency.parameterAllowed(id)) {
-      return sendJson(res, 403, {
-        error: 'FORBIDDEN',
-        reason: `${id} is not allowed for agency ${agency.id}`,
-      });
-    }
     counters.historyRequests++;
     const strategy = url.searchParams.get('strategy');
     if (strategy === 'latest') return latestRoute(res, i, url.searchParams.get('end'));
@@ -350,7 +352,13 @@ export function createDisplay(opts: DisplayOptions): Display {
         if (socket.destroyed) return;
         if (!who.ok) {
           metrics.nak(who.code);
-          return refuse(who.code === 'FORBIDDEN' ? '403 Forbidden' : '401 Unauthorized');
+          return refuse(
+            {
+              AUTH_FAILED: '401 Unauthorized',
+              FORBIDDEN: '403 Forbidden',
+              SERVER_FULL: '503 Service Unavailable',
+            }[who.code],
+          );
         }
         hub.accept(req, socket, head, who.agency);
       })

@@ -156,10 +156,9 @@ export class RealtimeHub {
     const index = this.#index.get(id);
     if (m === null) {
       this.#error(s, NakCode.INVALID_REQUEST, '', 'expected "subscribe <id>" or "unsubscribe <id>"');
-    } else if (index === undefined) {
+    } else if (index === undefined || !s.agency.parameterAllowed(id)) {
+      // Hidden and missing names answer alike (see the display's /history).
       this.#error(s, NakCode.UNKNOWN_PARAMETER, id, `no parameter ${id}`);
-    } else if (!s.agency.parameterAllowed(id)) {
-      this.#error(s, NakCode.FORBIDDEN, id, `${id} is not allowed for agency ${s.agency.id}`);
     } else if (m[1] === 'subscribe') {
       s.subs.add(index);
       this.#subscribers[index]!.add(s);

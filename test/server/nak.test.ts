@@ -188,6 +188,24 @@ describe('NAK codes (ICD-001 §4, every code reachable)', () => {
     );
   });
 
+  it('a glob over hidden names answers as one over no names (issue 12: no enumeration outside the ACL)', async () => {
+    const answer = async (glob: string) => {
+      const e = await requestNak(
+        server,
+        request({
+          agency: 'beta',
+          token: 'beta-secret',
+          stream: 'parameters',
+          filter: { parameters: [glob] },
+        }),
+        NakCode.UNKNOWN_PARAMETER,
+      );
+      return e.reason.replace(glob, 'GLOB');
+    };
+    expect(await answer('THERM.*')).to.equal(await answer('NOPE.*'));
+    expect(await answer('*BATT_T')).to.equal(await answer('EPS.NOPE*'));
+  });
+
   it('UNKNOWN_PARAMETER: lists the unknown names and globs', async () => {
     const e = await requestNak(
       server,

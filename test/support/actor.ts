@@ -4,6 +4,7 @@ import { STREAMS } from '../../protocol/constants.ts';
 import { SIM_DICTIONARY } from '../../src/acquisition/sim-dictionary.ts';
 import { type ActorContext, createActorContext } from '../../src/actors/context.ts';
 import { createAdmission } from '../../src/admission/admission.ts';
+import { createAuthGate } from '../../src/admission/auth-gate.ts';
 import { createQuotas } from '../../src/admission/quota.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createMetrics } from '../../src/metrics/counters.ts';
@@ -41,6 +42,7 @@ export function actorContext(overrides: Record<string, unknown> = {}): TestActor
         Object.keys(config.agencies).map(() => 2),
         16,
       ),
+      authGate: createAuthGate(),
     },
     systemClock,
     silentLogger(),

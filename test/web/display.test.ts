@@ -167,9 +167,12 @@ describe('Open MCT display: HTTP (issue 6)', function () {
         { value: 1, string: 'SAFE' },
         { value: 2, string: 'LOAD_SHED' },
       ]);
+      // A hidden parameter answers as a missing one (issue 12: no enumeration outside the ACL).
       const aocs = await http(port, '/history/AOCS.MODE?strategy=latest', { headers: bearer('beta') });
-      expect(aocs.status).to.equal(403);
-      expect(JSON.parse(aocs.body).error).to.equal('FORBIDDEN');
+      const none = await http(port, '/history/AOCS.NOPE?strategy=latest', { headers: bearer('beta') });
+      expect([aocs.status, none.status]).to.deep.equal([404, 404]);
+      expect(JSON.parse(aocs.body).error).to.equal('UNKNOWN_PARAMETER');
+      expect(aocs.body.replace('AOCS.MODE', 'X')).to.equal(none.body.replace('AOCS.NOPE', 'X'));
     });
   });
 
@@ -334,7 +337,7 @@ describe('Open MCT display: configuration (issue 6)', function () {
       expect((await http(port, '/display/login')).headers.location).to.equal('/display/');
       const dict = JSON.parse((await http(port, '/display/dictionary.json')).body);
       expect(dict.folders.map((f: { key: string }) => f.key)).to.deep.equal(['EPS']);
-      expect((await http(port, '/history/AOCS.MODE?strategy=latest')).status).to.equal(403);
+      expect((await http(port, '/history/AOCS.MODE?strategy=latest')).status).to.equal(404); // hidden = unknown (issue 12)
     } finally {
       await server.close();
     }
