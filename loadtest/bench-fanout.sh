@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench:fanout [-- flags]`: the fan-out benchmark (loadtest/fanout.ts; --help lists
-# the flags). Needs Node 24 (the project's node_modules/.bin/node) and nats-server for the
+# the flags). `npm run bench:e2e` runs loadtest/e2e/main.ts through here (BENCH_SCRIPT). Needs Node 24 (the project's node_modules/.bin/node) and nats-server for the
 # baseline, installed here from Debian's package when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ if [[ "$hard" != unlimited && "$hard" -lt "$want" ]]; then want=$hard; fi
 ulimit -n "$want"
 
 if ! command -v nats-server >/dev/null 2>&1; then
-  echo "bench:fanout: installing nats-server (Debian package) for the NATS baseline" >&2
+  echo "bench: installing nats-server (Debian package) for the NATS baseline" >&2
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
   if ! "${sudo[@]}" apt-get install -y -qq nats-server >/dev/null 2>&1; then
@@ -22,4 +22,4 @@ if ! command -v nats-server >/dev/null 2>&1; then
   fi
 fi
 
-exec node loadtest/fanout.ts "$@"
+exec node "${BENCH_SCRIPT:-loadtest/fanout.ts}" "$@"

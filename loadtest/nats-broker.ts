@@ -13,7 +13,7 @@ export interface NatsBroker {
 
 const START_TIMEOUT_MS = 5000;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -35,11 +35,11 @@ async function accepts(port: number): Promise<boolean> {
   }
 }
 
-async function stopProcess(proc: ChildProcess): Promise<void> {
+export async function stopProcess(proc: ChildProcess, graceMs = 3000): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = once(proc, 'exit');
   proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
