@@ -7,6 +7,7 @@ import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import type { Grant } from './authorize.ts';
 import { archiveFilter, type BackfillTarget } from './backfill.ts';
+import { allowanceOf, Backlog, type Behind } from './backlog.ts';
 import type { ActorContext } from './context.ts';
 import { type SharedData, singleData } from './data-body.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
@@ -42,6 +43,8 @@ export class Subscription implements Subscriber {
   #snapshotSeq = -1;
   readonly #lastSampleErt: Float64Array | null;
   readonly #minIntervalUs: number;
+  /** `delivery: complete`: how far behind the client is, and the allowance (backlog.ts). */
+  readonly #backlog: Backlog | null;
 
   constructor(
     ctx: ActorContext,
@@ -62,6 +65,8 @@ export class Subscription implements Subscriber {
     this.#minIntervalUs = req.rateHz === undefined ? 0 : 1e6 / req.rateHz;
     this.#lastSampleErt =
       req.rateHz === undefined ? null : new Float64Array(ctx.dictionary.length).fill(-Infinity);
+    this.#backlog =
+      req.delivery === 'complete' ? new Backlog(allowanceOf(ctx.config.session, grant.agency.session)) : null;
     const parameters = this.selection.everything ? undefined : grant.parameters;
     const filter = archiveFilter(req, parameters, grant.eventParameters);
     this.#replay = new SubscriptionReplay(ctx, session.out, req, filter, () => this.#open);
@@ -264,19 +269,23 @@ export class Subscription implements Subscriber {
       this.#skip(data.count);
       return;
     }
-    if (
-      this.#req.delivery === 'complete' &&
-      this.#session.out.buffered + data.bytes.length > this.#ctx.config.session.completeBufferBytes
-    ) {
-      this.#slowConsumer();
-      return;
+    if (this.#backlog !== null) {
+      const behind = this.#backlog.check(
+        this.#session.out.buffered,
+        data.bytes.length,
+        this.#ctx.clock.nowMs(),
+      );
+      if (behind !== undefined) {
+        this.#slowConsumer(behind);
+        return;
+      }
     }
     this.#send(true, data);
   }
 
   lost(positions: number): void {
     if (!this.#session.open) return;
-    if (this.#req.delivery === 'complete') this.#slowConsumer();
+    if (this.#req.delivery === 'complete') this.#slowConsumer(undefined);
     else this.#skip(positions);
   }
 
@@ -292,6 +301,7 @@ export class Subscription implements Subscriber {
   /** `live`: records acquired just now (they count in the latency histogram; replays and snapshots do not). */
   #send(live: boolean, data: SharedData): void {
     const bytes = this.#session.out.sendData(data, this.#skipped);
+    this.#backlog?.queued(bytes, this.#ctx.clock.nowMs());
     // Counted when reported: records skipped and then caught up on drain are not skipped.
     if (this.#skipped > 0) this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, this.#skipped);
     this.#skipped = 0;
@@ -306,9 +316,18 @@ export class Subscription implements Subscriber {
     if (live) m.observeLatencyUs(this.#ctx.clock.nowUs() - data.firstErt);
   }
 
-  #slowConsumer(): void {
-    this.#ctx.metrics.add(AgencyCounter.SLOW_CONSUMER_CLOSES, this.#agency, 1);
-    this.#session.log.warn({ seq: this.#lastSeqSent }, 'slow consumer: closing');
-    this.#session.bye(ByeReason.SLOW_CONSUMER, { seq: this.#lastSeqSent });
+  /** `behind`: past the allowance (backlog.ts); undefined: the ring overran the session. */
+  #slowConsumer(behind: Behind | undefined): void {
+    const m = this.#ctx.metrics;
+    m.add(AgencyCounter.SLOW_CONSUMER_CLOSES, this.#agency, 1);
+    const extra =
+      behind === undefined ? {} : { behindBytes: behind.behindBytes, behindMs: Math.round(behind.behindMs) };
+    if (behind !== undefined) {
+      m.add(AgencyCounter.SLOW_CONSUMER_BEHIND_BYTES, this.#agency, behind.behindBytes);
+      m.add(AgencyCounter.SLOW_CONSUMER_BEHIND_MS, this.#agency, behind.behindMs);
+    }
+    this.#session.log.warn({ seq: this.#lastSeqSent, ...extra }, 'slow consumer: closing');
+    // SPEC §6: how far behind the client was, beyond the ICD's `reason` and `seq`.
+    this.#session.bye(ByeReason.SLOW_CONSUMER, { seq: this.#lastSeqSent, ...extra });
   }
 }

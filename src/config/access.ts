@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { parseCidr } from './cidr.ts';
-import type { AgencyConfig, Config } from './schema.ts';
+import type { AgencyConfig, AgencySessionConfig, Config } from './schema.ts';
 
 /** One agency's access rules, compiled once at start-up for the per-request checks. */
 export interface AgencyAccess {
@@ -11,6 +11,8 @@ export interface AgencyAccess {
   readonly maxConnections: number;
   readonly maxArchiveQueries: number;
   readonly streams: ReadonlySet<string>;
+  /** The agency's own `complete` allowance (over the server's `session`), when configured. */
+  readonly session: AgencySessionConfig;
   /** Remote address allowed by `allowFrom`; IPv4-mapped IPv6 (`::ffff:10.0.0.1`) matches IPv4 blocks. */
   allowsAddress(ip: string): boolean;
   /** Parameter name matched by one of the agency's `parameters` globs. */
@@ -38,6 +40,7 @@ function compileAgency(id: string, index: number, agency: AgencyConfig): AgencyA
     maxConnections: agency.maxConnections,
     maxArchiveQueries: agency.maxArchiveQueries,
     streams: new Set<string>(agency.streams),
+    session: Object.freeze({ ...agency.session }),
     // BlockList itself matches IPv4-mapped IPv6 addresses against IPv4 subnets and vice versa.
     allowsAddress: (ip: string): boolean => {
       const version = isIP(ip);

@@ -45,7 +45,12 @@ export interface TlsConfig {
 }
 
 export interface SessionConfig {
+  /** `delivery: complete`: a backlog up to this many bytes never cuts the session. */
   readonly completeBufferBytes: number;
+  /** Above completeBufferBytes, the session is cut once its oldest unsent record has waited this long. */
+  readonly completeMaxBehindMs: number;
+  /** A backlog above this many bytes cuts the session at once, however young. */
+  readonly completeMaxBufferBytes: number;
   readonly latestHighWaterBytes: number;
   readonly maxDataBytes: number;
   readonly maxRecordsPerData: number;
@@ -63,9 +68,15 @@ export interface AgencyConfig {
   readonly parameters: readonly string[];
   readonly allowFrom: readonly string[];
   readonly maxArchiveQueries: number;
+  /** This agency's own `complete` allowance, over the server's `session` values. */
+  readonly session?: AgencySessionConfig;
   /** `operator`: may use the ops endpoint's mission-database control (src/server/ops-mdb.ts). */
   readonly roles?: readonly AgencyRole[];
 }
+
+export type AgencySessionConfig = Partial<
+  Pick<SessionConfig, 'completeBufferBytes' | 'completeMaxBehindMs' | 'completeMaxBufferBytes'>
+>;
 
 export const AGENCY_ROLES = ['operator'] as const;
 export type AgencyRole = (typeof AGENCY_ROLES)[number];
@@ -192,6 +203,15 @@ const agency: SchemaObject = {
       default: ['0.0.0.0/0', '::/0'],
     },
     maxArchiveQueries: int(0, 1000, 2),
+    session: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        completeBufferBytes: int(65_536, 2 ** 40),
+        completeMaxBehindMs: int(0, 3_600_000),
+        completeMaxBufferBytes: int(65_536, 2 ** 40),
+      },
+    },
     roles: { type: 'array', uniqueItems: true, items: { enum: [...AGENCY_ROLES] } },
   },
 };
@@ -227,7 +247,10 @@ export const configSchema: SchemaObject = {
       },
     }),
     session: section({
-      completeBufferBytes: int(65_536, 2 ** 32, 8 * 1024 * 1024),
+      completeBufferBytes: int(65_536, 2 ** 40, 8 * 1024 * 1024),
+      // Seconds of a client's scheduling jitter absorbed at its own rate, whatever the rate.
+      completeMaxBehindMs: int(0, 3_600_000, 5_000),
+      completeMaxBufferBytes: int(65_536, 2 ** 40, 512 * 1024 * 1024),
       latestHighWaterBytes: int(1024, 2 ** 32, 256 * 1024),
       // Room left under ICD's 4 MiB for the per-session prefix (map header, `skipped`) and the array header.
       maxDataBytes: int(1024, MAX_SERVER_BODY - 64, 1024 * 1024),

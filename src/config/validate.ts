@@ -121,6 +121,13 @@ function crossCheck(c: Config): ConfigIssue[] {
       message: `must be >= /session/maxDataBytes (${session.maxDataBytes})`,
     });
   }
+  if (session.completeMaxBufferBytes < session.completeBufferBytes) {
+    issues.push({
+      path: '/session/completeMaxBufferBytes',
+      rule: 'fieldMinimum',
+      message: `must be >= /session/completeBufferBytes (${session.completeBufferBytes})`,
+    });
+  }
   const breaks = simulator.dataBreaks;
   if (breaks.everySec > 0 && breaks.durationSec >= breaks.everySec) {
     issues.push({

@@ -32,6 +32,9 @@ export const AgencyCounter = {
   SLOW_CONSUMER_CLOSES: 5,
   HEARTBEATS: 6,
   SESSIONS_CLOSED: 7,
+  /** Sums over the sessions cut with BYE SLOW_CONSUMER of their backlog then, bytes and ms. */
+  SLOW_CONSUMER_BEHIND_BYTES: 8,
+  SLOW_CONSUMER_BEHIND_MS: 9,
 } as const;
 export type AgencyCounter = (typeof AgencyCounter)[keyof typeof AgencyCounter];
 const AGENCY_COUNTERS = Object.keys(AgencyCounter).length;

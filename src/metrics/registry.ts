@@ -43,7 +43,8 @@ export interface RegistryOptions {
 
 const DEFAULT_ACTOR_STALE_MS = 5000;
 
-const AGENCY_COUNTER_METRICS: readonly [string, string, AgencyCounter][] = [
+/** [name, help, counter, scale of the shared value to the metric's unit]. */
+const AGENCY_COUNTER_METRICS: readonly [string, string, AgencyCounter, number?][] = [
   ['scs_acks_total', 'ACKs sent', AgencyCounter.ACKS],
   ['scs_records_sent_total', 'Records sent in DATA messages', AgencyCounter.RECORDS_SENT],
   ['scs_bytes_sent_total', 'Bytes written to client sockets', AgencyCounter.BYTES_SENT],
@@ -56,6 +57,17 @@ const AGENCY_COUNTER_METRICS: readonly [string, string, AgencyCounter][] = [
   ],
   ['scs_heartbeats_total', 'HEARTBEAT messages sent', AgencyCounter.HEARTBEATS],
   ['scs_sessions_closed_total', 'Admitted sessions that ended', AgencyCounter.SESSIONS_CLOSED],
+  [
+    'scs_slow_consumer_behind_bytes_total',
+    'Backlog of each session closed with BYE SLOW_CONSUMER when it was cut, bytes, summed',
+    AgencyCounter.SLOW_CONSUMER_BEHIND_BYTES,
+  ],
+  [
+    'scs_slow_consumer_behind_seconds_total',
+    'Age of the oldest unsent message of each session closed with BYE SLOW_CONSUMER when it was cut, summed',
+    AgencyCounter.SLOW_CONSUMER_BEHIND_MS,
+    1e-3,
+  ],
 ];
 
 interface HistogramSample {
@@ -137,7 +149,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       for (const [i, agency] of agencyNames.entries()) this.set({ agency }, admission.count(i));
     },
   });
-  for (const [name, help, c] of AGENCY_COUNTER_METRICS) {
+  for (const [name, help, c, scale = 1] of AGENCY_COUNTER_METRICS) {
     new Counter({
       name,
       help,
@@ -146,7 +158,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       collect() {
         // Counter has no set(): rebuild it from the shared totals on every scrape.
         this.reset();
-        for (const [i, agency] of agencyNames.entries()) this.inc({ agency }, reader.sum(c, i));
+        for (const [i, agency] of agencyNames.entries()) this.inc({ agency }, reader.sum(c, i) * scale);
       },
     });
   }

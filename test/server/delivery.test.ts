@@ -20,7 +20,14 @@ describe('slow consumers (ICD §6 delivery policies)', function () {
   let server: ScsServer;
   before(async () => {
     server = await startTestServer({
-      session: { completeBufferBytes: 256 * 1024, latestHighWaterBytes: 64 * 1024, maxDataBytes: 64 * 1024 },
+      // completeMaxBehindMs 0: cut as soon as the backlog passes completeBufferBytes (the allowance
+      // in time is complete-allowance.test.ts).
+      session: {
+        completeBufferBytes: 256 * 1024,
+        completeMaxBehindMs: 0,
+        latestHighWaterBytes: 64 * 1024,
+        maxDataBytes: 64 * 1024,
+      },
     });
   });
   after(async () => {
