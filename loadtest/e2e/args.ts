@@ -15,6 +15,8 @@ export const USAGE = `usage: npm run bench:e2e -- [flags]
   --actors K          SCS actor threads (default 2)
   --frame-length B    TM transfer frame length (default 1115)
   --session K=V,...   SCS session settings under study (e.g. completeBufferBytes=67108864)
+  --ring-slots K      SCS frames and packets ring slots, a power of two (default 131072: 0.4 s
+                      at 320 k frames/s, as the SPEC says to size rings for the peak rate)
   --cpu-prof DIR      write the SCS server's CPU profile (node --cpu-prof) into DIR
   --out FILE          JSON result (default loadtest/results/e2e-<timestamp>.json)`;
 
@@ -31,6 +33,7 @@ export interface E2eArgs {
   actors: number;
   frameLength: number;
   session: Record<string, number> | undefined;
+  ringSlots: number;
   cpuProf: string | undefined;
   out: string | undefined;
   help: boolean;
@@ -91,6 +94,7 @@ export function parseE2eArgs(argv: readonly string[]): E2eArgs {
     actors: num('actors', v.actors, 2, 1),
     frameLength: num('frame-length', v['frame-length'], 1115, 64),
     session: session(v.session),
+    ringSlots: num('ring-slots', v['ring-slots'], 131_072, 2),
     cpuProf: v['cpu-prof'],
     out: v.out,
     help: v.help === true,
@@ -115,6 +119,7 @@ function parse(argv: readonly string[]) {
       actors: { type: 'string' },
       'frame-length': { type: 'string' },
       session: { type: 'string' },
+      'ring-slots': { type: 'string' },
       'cpu-prof': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -90,6 +90,7 @@ class Rig {
             maxConnections: n,
             frameLength: args.frameLength,
             actors: args.actors,
+            ringSlots: args.ringSlots,
             ...(args.session ? { session: args.session } : {}),
             ...(args.cpuProf ? { cpuProfDir: args.cpuProf } : {}),
           })

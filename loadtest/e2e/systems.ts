@@ -31,6 +31,8 @@ export interface ScsBenchOptions {
   actors: number;
   /** Merged over the bench configuration's `session` (e.g. buffer sizes under study). */
   session?: Record<string, number>;
+  /** Slots of the frames and packets rings (the actors' jitter allowance: slots / frame rate). */
+  ringSlots: number;
   /** The server's CPU profile directory (node --cpu-prof), when profiling. */
   cpuProfDir?: string;
 }
@@ -53,6 +55,10 @@ export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
       stateDir: path.join(dir, 'state'),
     },
     ...(o.session ? { session: o.session } : {}),
+    ring: {
+      frames: { slots: o.ringSlots, slotBytes: 2048 },
+      packets: { slots: o.ringSlots, slotBytes: 2048 },
+    },
     agencies: {
       [o.agency]: { tokenHash: hashToken(o.token), maxConnections: o.maxConnections, streams: ['frames'] },
     },
