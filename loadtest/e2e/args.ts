@@ -11,7 +11,8 @@ export const USAGE = `usage: npm run bench:e2e -- [flags]
   --step S            seconds each rate is sent (default 4)
   --drain S           seconds after the last frame's due time for every client to have it (default 2)
   --saturation S      seconds of the flooding publisher per system and N (default 4; 0 = skip)
-  --procs K           most client processes per N (default 100: one process per client up to 100)
+  --procs K           most client processes per N (default 10: one process per client up to
+                      N = 10; N = 100 in 10 processes of 10 sessions, see docs/PERFORMANCE.md)
   --actors K          SCS actor threads (default 2)
   --frame-length B    TM transfer frame length (default 1115)
   --session K=V,...   SCS session settings under study (e.g. completeBufferBytes=67108864)
@@ -90,7 +91,7 @@ export function parseE2eArgs(argv: readonly string[]): E2eArgs {
     stepSec: num('step', v.step, quick ? 2 : 4, 0.5),
     drainSec: num('drain', v.drain, 2, 0.1),
     saturationSec: num('saturation', v.saturation, quick ? 2 : 4, 0),
-    procs: num('procs', v.procs, 100, 1),
+    procs: num('procs', v.procs, 10, 1),
     actors: num('actors', v.actors, 2, 1),
     frameLength: num('frame-length', v['frame-length'], 1115, 64),
     session: session(v.session),

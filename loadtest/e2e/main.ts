@@ -156,6 +156,7 @@ async function main(): Promise<number> {
   return runs.some((r) => r.error) ? 1 : 0;
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 try {
   process.exitCode = await main();
 } catch (err) {

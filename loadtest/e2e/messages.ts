@@ -34,8 +34,10 @@ export interface PublisherDone {
   sent: number;
   /** Wall time from t0 to the last write, s. */
   wallSec: number;
-  /** Most frames the publisher was ever behind its schedule (the connection did not take them). */
+  /** Most frames the publisher was ever behind its schedule. */
   maxBehind: number;
+  /** The connection did not take the bytes at some point (MAX_QUEUED waiting in the socket). */
+  blocked: boolean;
 }
 
 /** A session that was cut: how far behind it was then. */

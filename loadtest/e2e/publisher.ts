@@ -79,6 +79,7 @@ async function connectOnce(): Promise<net.Socket> {
 async function run(socket: net.Socket, msg: PublisherIn): Promise<void> {
   let sent = 0;
   let maxBehind = 0;
+  let blocked = false;
   const rateUs = msg.rate / 1e6;
   const wait = msg.t0Us - systemClock.nowUs();
   if (wait > 0) await sleep(wait / 1000);
@@ -97,6 +98,7 @@ async function run(socket: net.Socket, msg: PublisherIn): Promise<void> {
       continue;
     }
     const due = Math.min(msg.frames, Math.floor((now - msg.t0Us) * rateUs) + 1);
+    if (due > sent && socket.writableLength >= MAX_QUEUED) blocked = true;
     if (due > sent && socket.writableLength < MAX_QUEUED) {
       const n = Math.min(due - sent, MAX_BURST);
       writeFrames(socket, n);
@@ -109,7 +111,7 @@ async function run(socket: net.Socket, msg: PublisherIn): Promise<void> {
     else await sleep(Math.max(1, Math.min(5, sent / rateUs / 1000 - (now - msg.t0Us) / 1000)));
   }
   const wallSec = (systemClock.nowUs() - (msg.flood ? t0 : msg.t0Us)) / 1e6;
-  toParent({ kind: 'done', sent, wallSec, maxBehind });
+  toParent({ kind: 'done', sent, wallSec, maxBehind, blocked });
 }
 
 toParent({ kind: 'loaded' });

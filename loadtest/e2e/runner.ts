@@ -209,7 +209,7 @@ class Rig {
           : merged.complete < merged.sessions
             ? `${merged.sessions - merged.complete} of ${merged.sessions} sessions incomplete (${describeEnds(merged)})`
             : !onTime
-              ? `publisher late: ${d.sent} frames in ${round(d.wallSec)} s (the server did not take them)`
+              ? `publisher late: ${d.sent} frames in ${round(d.wallSec)} s (${d.blocked ? 'the server did not take them' : 'the publisher itself was not scheduled in time'})`
               : '';
     return {
       rate,

@@ -39,6 +39,24 @@ export interface ScsBenchOptions {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+// The servers have no IPC channel to notice the orchestrator's end by: kill them when it exits
+// (main.ts turns SIGINT and SIGTERM into an exit).
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+function track(pid: number | undefined): () => void {
+  if (pid === undefined) return () => undefined;
+  running.add(pid);
+  return () => running.delete(pid);
+}
+
 export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'scs-bench-e2e-'));
   const [port, httpPort, linkPort] = [await freePort(), await freePort(), await freePort()];
@@ -82,6 +100,7 @@ export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const untrack = track(proc.pid);
   let stderr = '';
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -89,6 +108,7 @@ export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
   });
   const stop = async () => {
     await stopProcess(proc, 8000);
+    untrack();
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
@@ -108,13 +128,17 @@ export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
 
 export async function startNats(): Promise<SystemUnderTest> {
   const broker = await startNatsBroker();
+  const untrack = track(broker.pid);
   return {
     system: 'nats',
     clientPort: broker.port,
     publishPort: broker.port,
     httpPort: 0,
     pid: broker.pid,
-    stop: () => broker.stop(),
+    stop: async () => {
+      await broker.stop();
+      untrack();
+    },
   };
 }
 
