@@ -53,6 +53,8 @@ describe('config/load', () => {
       });
       expect(c.session).to.deep.equal({
         completeBufferBytes: 8_388_608,
+        completeMaxBehindMs: 5_000,
+        completeMaxBufferBytes: 536_870_912,
         latestHighWaterBytes: 262_144,
         maxDataBytes: 1_048_576,
         maxRecordsPerData: 2_000,
