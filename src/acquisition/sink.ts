@@ -51,8 +51,8 @@ export class RingSink implements AcquisitionSink {
   readonly #nextSeq: number[];
   readonly #records: number[] = STREAMS.map(() => 0);
   readonly #dropped: number[] = STREAMS.map(() => 0);
-  /** Per ring: inside a run of dropped records, which was already logged once. */
-  readonly #dropping: boolean[] = STREAMS.map(() => false);
+  /** Per ring: monotonic ms of the last record dropped (-Infinity: none), to raise one ALARM per burst. */
+  readonly #lastDropMs: number[] = STREAMS.map(() => Number.NEGATIVE_INFINITY);
   readonly #meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
   readonly #encoder = new RecordEncoder();
   #written = 0;
@@ -71,7 +71,8 @@ export class RingSink implements AcquisitionSink {
         `value table has ${opts.valueTable.entries} entries for ${opts.dictionary.length} parameters`,
       );
     }
-    this.#maxBytes = opts.rings.rings.map((r) => r.slotBytes);
+    this.#maxBytes = STREAMS.map((_, ring) => this.#writer.maxRecordBytes(ring));
+    // A parameter record is also the value table's current value: it must fit an entry.
     this.#maxBytes[PARAMETERS] = Math.min(this.#maxBytes[PARAMETERS]!, opts.valueTable.entryBytes);
     this.#nextSeq = STREAMS.map(
       (s, ring) => opts.initialSeq?.[s] ?? continueSeq(opts.rings, ring, opts.clock),
@@ -154,17 +155,9 @@ export class RingSink implements AcquisitionSink {
     quality: number,
   ): boolean {
     if (payload.length > this.#maxBytes[ring]!) {
-      this.#dropped[ring]!++;
-      if (!this.#dropping[ring]) {
-        this.#dropping[ring] = true;
-        this.#log.warn(
-          { stream: STREAMS[ring], bytes: payload.length, maxBytes: this.#maxBytes[ring] },
-          'record larger than its ring slot: dropping such records until one fits',
-        );
-      }
+      this.#drop(ring, payload.length);
       return false;
     }
-    this.#dropping[ring] = false;
     const meta = this.#meta;
     meta.seq = seq;
     meta.ert = ert;
@@ -178,7 +171,34 @@ export class RingSink implements AcquisitionSink {
     this.#written++;
     return true;
   }
+
+  /** Counts a record too large to carry (in the ring header: scs_records_dropped_total), once per burst an ALARM. */
+  #drop(ring: number, bytes: number): void {
+    this.#dropped[ring]!++;
+    this.#writer.countTooLarge(ring);
+    const now = this.#clock.monoMs();
+    const quiet = now - this.#lastDropMs[ring]! >= DROP_QUIET_MS;
+    this.#lastDropMs[ring] = now;
+    if (!quiet) return;
+    const stream = STREAMS[ring]!;
+    const maxBytes = this.#maxBytes[ring]!;
+    this.#log.warn({ stream, bytes, maxBytes }, 'record too large to carry: dropped (counted, ALARM event)');
+    // An event about an event too large is small, so this never recurses more than once.
+    this.event({
+      time: this.#clock.nowUs(),
+      severity: 'ALARM',
+      source: 'acquisition',
+      type: 'RECORD_DROPPED',
+      message: `${stream} record of ${bytes} bytes is larger than the ${maxBytes} bytes the ${stream} ring carries: dropped (scs_records_dropped_total{stream="${stream}",reason="too_large"})`,
+    });
+  }
 }
+
+/**
+ * Drops of one stream less than this apart are one burst: one ALARM event and one log line
+ * when it begins; the count (scs_records_dropped_total) goes up with every record.
+ */
+export const DROP_QUIET_MS = 10_000;
 
 /**
  * One past the seq of the last committed record of `ring`, so seq stays strictly
@@ -191,5 +211,5 @@ function continueSeq(rings: RingSetBuffers, ring: number, clock: Clock): number 
   const head = reader.head(ring);
   if (head === 0) return 1;
   const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
-  return reader.readMeta(ring, head - 1, meta) === 0 ? meta.seq + 1 : clock.nowUs();
+  return reader.readMeta(ring, head - 1, meta) >= 0 ? meta.seq + 1 : clock.nowUs();
 }

@@ -70,10 +70,10 @@ export function seekRing(
   let hi = head;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    if (ctx.reader.readMeta(ring, mid, meta) !== 0 || meta.seq < seq) lo = mid + 1;
+    if (ctx.reader.readMeta(ring, mid, meta) < 0 || meta.seq < seq) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < head && ctx.reader.readMeta(ring, lo, meta) === 0) return { pos: lo, seq: meta.seq };
+  if (lo < head && ctx.reader.readMeta(ring, lo, meta) >= 0) return { pos: lo, seq: meta.seq };
   return { pos: head, seq: Number.MAX_SAFE_INTEGER };
 }
 
@@ -101,7 +101,7 @@ export function sinceNeedsArchive(ctx: ActorContext, stream: Stream, since: numb
 
 /** True when the record just below `pos` is readable and older than `seq`. */
 function justBelow(ctx: ActorContext, ring: number, pos: number, seq: number, meta: RecordMeta): boolean {
-  return ctx.reader.readMeta(ring, pos - 1, meta) === 0 && meta.seq < seq;
+  return ctx.reader.readMeta(ring, pos - 1, meta) >= 0 && meta.seq < seq;
 }
 
 /**
@@ -120,7 +120,7 @@ export async function backfill(
   const ring = target.selection.ring;
   const reader = ctx.reader;
   const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
-  const scratch = new Uint8Array(reader.slotBytes(ring));
+  const scratch = new Uint8Array(reader.maxRecordBytes(ring));
   const slots = ctx.config.ring[encode.stream].slots;
   const margin = Math.max(1, Math.floor(slots / RING_MARGIN_FRACTION));
   // Joining further back than the margin would hand the fan-out positions the writer may overwrite.

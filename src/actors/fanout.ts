@@ -112,9 +112,10 @@ export class Fanout {
         continue;
       }
       const win = this.#windows[r]!;
-      const to = Math.min(head, from + win.capacity);
+      // The window may end before `from + capacity` (payload bytes): it says where.
+      win.load(from, Math.min(head, from + win.capacity));
+      const to = win.to;
       if (to < head) more = true;
-      win.load(from, to);
       for (const group of groupSubscribers(subs)) {
         // A subscriber that joined ahead of this window (at a newer head) waits for a later one.
         if (group[0]!.cursor >= to) continue;
@@ -147,7 +148,7 @@ export class Fanout {
     for (let pos = sub.cursor - 1; pos >= floor && found < maxRecords; pos--) {
       // Overwritten: everything older is too. Sent already (a window is sent in several
       // DATA, and skipping may start halfway): everything older is too.
-      if (reader.readMeta(r, pos, meta) !== 0 || meta.seq <= sub.lastSeqSent) break;
+      if (reader.readMeta(r, pos, meta) < 0 || meta.seq <= sub.lastSeqSent) break;
       if (!sub.selection.matches(meta)) continue;
       found++;
       start = pos;
@@ -227,7 +228,7 @@ export class Fanout {
       }
       // Checked before adding: a body never passes maxDataBytes (the config keeps that under ICD's 4 MiB).
       if (builder.count >= this.#maxRecords || builder.bytes + n > this.#maxBytes) emit();
-      builder.add(win.scratch, i * win.slotBytes, n, meta.seq, meta.ert);
+      builder.add(win.scratch, win.offset(i), n, meta.seq, meta.ert);
     }
     emit();
     if (lost > 0) for (const s of group) s.lost(lost);

@@ -91,7 +91,7 @@ export class Subscription implements Subscriber {
     // is larger; if the writer lapped the whole ring meanwhile, `head` is left out, not guessed.
     const meta: RecordMeta = { seq: 0, ert: 0, scet: 0, key1: 0, key2: 0, quality: 0 };
     const read = this.cursor > 0 ? this.#ctx.reader.readMeta(this.selection.ring, this.cursor - 1, meta) : -1;
-    this.headSeq = read === 0 ? meta.seq : undefined;
+    this.headSeq = read >= 0 ? meta.seq : undefined;
   }
 
   /** Ends this subscription's own activity (a switch replaced it, or the session ended). */

@@ -128,7 +128,7 @@ export class Recorder {
     this.#log = deps.log;
     this.#emit = deps.onEvent ?? (() => undefined);
     this.#retention = new Retention(deps.store, opts.retention ?? {}, deps.clock);
-    this.#scratch = new Uint8Array(Math.max(...deps.rings.rings.map((r) => r.slotBytes)));
+    this.#scratch = new Uint8Array(Math.max(...STREAMS.map((_, ring) => this.#reader.maxRecordBytes(ring))));
     const lastSeq = STREAMS.map((s) => deps.store.lastSeq(s));
     this.#p = {
       pos: lastSeq.map((seq, ring) => this.#firstAfter(ring, seq)),
@@ -370,9 +370,9 @@ export class Recorder {
    */
   #overwrittenSince(ring: number, seq: number): number {
     const pos = this.#p.pos[ring]!;
-    if (pos === 0 || this.#reader.readMeta(ring, pos, this.#meta) !== 0) return 0;
+    if (pos === 0 || this.#reader.readMeta(ring, pos, this.#meta) < 0) return 0;
     const gap = this.#meta.seq - seq - 1;
-    if (gap <= 0 || this.#reader.readMeta(ring, pos - 1, this.#meta) === 0) return 0;
+    if (gap <= 0 || this.#reader.readMeta(ring, pos - 1, this.#meta) >= 0) return 0;
     return Math.min(pos, gap);
   }
 
@@ -384,7 +384,7 @@ export class Recorder {
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       // An unreadable (overwritten) record is older than every readable one: search above it.
-      if (this.#reader.readMeta(ring, mid, this.#meta) !== 0 || this.#meta.seq <= seq) lo = mid + 1;
+      if (this.#reader.readMeta(ring, mid, this.#meta) < 0 || this.#meta.seq <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;

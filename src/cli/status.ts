@@ -12,7 +12,7 @@ export const help = `Usage: scs status [--host H] [--port N] [--timeout MS] [--j
 Reads the server's ops endpoint (GET /metrics and /healthz) and prints its health,
 its downlink links (state, sync lock, frames, bad frames, packets, bytes, per-VC frame
 rates), sessions per agency, ACK and NAK counts, records and bytes sent, skipped records,
-ring heads and actor lag.
+ring heads, actor lag and records dropped before distribution (too large for their ring).
 
   --host H        ops HTTP host (default 127.0.0.1)
   --port N        ops HTTP port (default 7301)
@@ -59,8 +59,15 @@ export interface ServerStatus {
   links: LinkStatus[];
   agencies: Record<string, AgencyStatus>;
   naks: Record<string, number>;
-  streams: Record<string, { ringHead: number; actorLag: number }>;
+  streams: Record<string, StreamStatus>;
   connections: { accepted: number; rejected: Record<string, number> } | undefined;
+}
+
+export interface StreamStatus {
+  ringHead: number;
+  actorLag: number;
+  /** scs_records_dropped_total summed over reasons: acquired but neither distributed nor archived. */
+  dropped: number;
 }
 
 const AGENCY_METRICS: readonly [string, keyof AgencyStatus][] = [
@@ -143,8 +150,8 @@ export function summarize(endpoint: string, samples: Sample[], health: ServerSta
   const agencies = dict<AgencyStatus>();
   const naks = Object.assign(dict<number>(), Object.fromEntries(Object.values(NakCode).map((c) => [c, 0])));
   const streams: ServerStatus['streams'] = Object.assign(
-    dict<{ ringHead: number; actorLag: number }>(),
-    Object.fromEntries(STREAMS.map((s) => [s, { ringHead: 0, actorLag: 0 }])),
+    dict<StreamStatus>(),
+    Object.fromEntries(STREAMS.map((s) => [s, { ringHead: 0, actorLag: 0, dropped: 0 }])),
   );
   let connections: ServerStatus['connections'];
   for (const { name, labels, value } of samples) {
@@ -165,8 +172,11 @@ export function summarize(endpoint: string, samples: Sample[], health: ServerSta
       (name === 'scs_ring_head' || name === 'scs_actor_lag_records') &&
       labels.stream !== undefined
     ) {
-      streams[labels.stream] ??= { ringHead: 0, actorLag: 0 };
+      streams[labels.stream] ??= { ringHead: 0, actorLag: 0, dropped: 0 };
       streams[labels.stream]![name === 'scs_ring_head' ? 'ringHead' : 'actorLag'] = value;
+    } else if (name === 'scs_records_dropped_total' && labels.stream !== undefined) {
+      streams[labels.stream] ??= { ringHead: 0, actorLag: 0, dropped: 0 };
+      streams[labels.stream]!.dropped += value;
     } else if (name === 'scs_accepted_connections_total') {
       connections ??= { accepted: 0, rejected: dict() };
       connections.accepted = value;
@@ -224,6 +234,7 @@ export function render(s: ServerStatus): string {
     name,
     String(st.ringHead),
     String(st.actorLag),
+    st.dropped > 0 ? `DROPPED ${st.dropped}` : '0',
   ]);
   const links =
     s.links.length === 0
@@ -255,7 +266,7 @@ export function render(s: ServerStatus): string {
     '',
     `NAKs: ${naks.length === 0 ? 'none' : naks.map(([code, n]) => `${code} ${n}`).join(', ')}`,
     '',
-    table(['stream', 'ring head', 'actor lag'], streams),
+    table(['stream', 'ring head', 'actor lag', 'dropped'], streams),
   ];
   const c = s.connections;
   if (c !== undefined) {

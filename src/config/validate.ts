@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { linkProblems } from '../acquisition/link-check.ts';
 import { orderProblems } from '../export/order.ts';
+import { MAX_RING_DATA_BYTES } from '../ring/ring.ts';
 import { parseCidr } from './cidr.ts';
 import { ConfigError, ConfigErrorCode, type ConfigIssue } from './errors.ts';
 import { type Config, configSchema } from './schema.ts';
@@ -127,6 +128,15 @@ function crossCheck(c: Config): ConfigIssue[] {
       rule: 'fieldMinimum',
       message: `must be >= /session/completeBufferBytes (${session.completeBufferBytes})`,
     });
+  }
+  for (const [stream, ring] of Object.entries(c.ring)) {
+    if (ring.slots * ring.slotBytes > MAX_RING_DATA_BYTES) {
+      issues.push({
+        path: `/ring/${stream}/slotBytes`,
+        rule: 'ringBytes',
+        message: `slots × slotBytes must be <= ${MAX_RING_DATA_BYTES} bytes`,
+      });
+    }
   }
   const breaks = simulator.dataBreaks;
   if (breaks.everySec > 0 && breaks.durationSec >= breaks.everySec) {

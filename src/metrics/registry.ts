@@ -38,6 +38,8 @@ export interface RegistryOptions {
   agencyNames: readonly string[];
   /** Ring heads in STREAMS order. */
   ringHeads: () => readonly number[];
+  /** Records the acquisition could not put in their ring (too large), in STREAMS order. */
+  ringDropped?: () => readonly number[];
   extra?: RegistryExtras;
 }
 
@@ -125,7 +127,7 @@ class SharedLatencyHistogram {
 }
 
 export function createRegistry(opts: RegistryOptions): Registry {
-  const { metrics, admission, agencyNames, ringHeads, extra = {} } = opts;
+  const { metrics, admission, agencyNames, ringHeads, ringDropped, extra = {} } = opts;
   if (agencyNames.length !== metrics.agencies) {
     throw new MetricsError(
       MetricsErrorCode.CONFIG,
@@ -185,6 +187,20 @@ export function createRegistry(opts: RegistryOptions): Registry {
       }
     },
   });
+  if (ringDropped) {
+    new Counter({
+      name: 'scs_records_dropped_total',
+      help: 'Records acquired but not distributed or archived, by stream and reason (too_large: larger than the ring carries)',
+      labelNames: ['stream', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        const dropped = ringDropped();
+        for (const [i, stream] of STREAMS.entries())
+          this.inc({ stream, reason: 'too_large' }, dropped[i] ?? 0);
+      },
+    });
+  }
   new Gauge({
     name: 'scs_actor_lag_records',
     help: 'Largest distance, in records, between a ring head and the slowest live session cursor',

@@ -18,6 +18,8 @@ export const MetaI32 = {
   KEY1: 2,
   KEY2: 3,
   QUALITY: 4,
+  /** Byte offset of the payload in the ring's data buffer. */
+  OFFSET: 5,
 } as const;
 
 /** Float64 fields of a slot, as offsets from `slot * META_F64_PER_SLOT` (bytes 24…55 of the block). */
@@ -27,13 +29,26 @@ export const MetaF64 = {
   SEQ: 4,
   ERT: 5,
   SCET: 6,
+  /** Where the payload starts in the ring's monotonic byte count (the writer's bookkeeping). */
+  DATA_AT: 7,
 } as const;
 
-// ---- ring head: one BigInt64 per ring, its own buffer.
+// ---- ring header: a few BigInt64 per ring, its own buffer (the `head` buffer).
 
-export const HEAD_BYTES = BigInt64Array.BYTES_PER_ELEMENT;
+/** BigInt64 fields of a ring's header. Only the writer stores them. */
+export const RingHeader = {
+  /** The head: next position to write, published once per commit. */
+  HEAD: 0,
+  /** Oldest position whose payload the writer has not evicted, as of the last commit. */
+  TAIL: 1,
+  /** Monotonic byte count where the next payload goes, as of the last commit (a new writer resumes there). */
+  DATA_NEXT: 2,
+  /** Records the writer's owner refused because they were larger than the ring's largest record. */
+  DROPPED_TOO_LARGE: 3,
+} as const;
+export const HEAD_BYTES = 4 * BigInt64Array.BYTES_PER_ELEMENT;
 /** Index of the head (next position to write) in the ring's BigInt64Array. */
-export const HEAD = 0;
+export const HEAD = RingHeader.HEAD;
 
 // ---- control block: one buffer for the whole ring set.
 

@@ -204,6 +204,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     admission: admissionView,
     agencyNames: agencyList.map((a) => a.id),
     ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
+    ringDropped: () => STREAMS.map((_, r) => reader.droppedTooLarge(r)),
     extra: {
       main: listener.counters,
       downlink: downlinkMetrics,

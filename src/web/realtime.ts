@@ -81,7 +81,7 @@ export class RealtimeHub {
     this.#slots = new SlotAllocator(opts.maxSessions);
     this.#index = new Map(opts.dictionary.map((p, i) => [p.name, i]));
     this.#subscribers = opts.dictionary.map(() => new Set());
-    this.#buf = new Uint8Array(this.#reader.slotBytes(PARAMETERS));
+    this.#buf = new Uint8Array(this.#reader.maxRecordBytes(PARAMETERS));
     this.#ping = setInterval(() => this.#pingAll(), PING_MS).unref();
   }
 

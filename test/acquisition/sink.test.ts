@@ -3,9 +3,12 @@ import { Limit, STREAMS } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
 import type { AcquisitionError } from '../../src/acquisition/errors.ts';
 import { limitIndex } from '../../src/acquisition/limits.ts';
-import { RingSink } from '../../src/acquisition/sink.ts';
+import { DROP_QUIET_MS, RingSink } from '../../src/acquisition/sink.ts';
 import type { ParameterInfo } from '../../src/acquisition/source.ts';
+import { MAX_FRAME_LENGTH } from '../../src/ccsds/frame.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { ControlBlock } from '../../src/ring/layout.ts';
+import { createRingSet, RingSetReader } from '../../src/ring/ring.ts';
 import { ValueTableReader } from '../../src/ring/value-table.ts';
 import { FakeClock } from '../../src/util/clock.ts';
 import { type Buffers, createBuffers, Drain, expectIcdShape, expectSeqRun } from './support.ts';
@@ -156,9 +159,44 @@ describe('acquisition RingSink', () => {
     expect(control.linkUp()).to.equal(false);
   });
 
-  it('drops records too large for their ring, logging once per burst, and keeps seq gapless', () => {
+  it('carries frames and packets of any legal size beside small ones in rings sized by the default configuration', () => {
+    const config = loadConfig();
+    const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
+    const buffers = { rings, valueTable: createBuffers(DICT.length).valueTable };
+    const { sink } = makeSink(buffers, new FakeClock());
+    // The largest frame a link accepts, the largest CCSDS space packet (6 + 65,536 bytes), small ones between.
+    const frameSizes = [MAX_FRAME_LENGTH, 60, MAX_FRAME_LENGTH, 1115];
+    const packetSizes = [60, 65_542, 60, 10_000, 65_542, 7];
+    for (const n of frameSizes) {
+      sink.frame({
+        ert: 1,
+        station: 'S',
+        scid: 1,
+        vcid: 0,
+        vcfc: 0,
+        quality: 0,
+        data: new Uint8Array(n).fill(n & 0xff),
+      });
+    }
+    for (const n of packetSizes) {
+      const p = { ert: 1, scet: 0, station: 'S', scid: 1, vcid: 0, apid: 5, ssc: 0, quality: 0 };
+      sink.packet({ ...p, data: new Uint8Array(n).fill(n & 0xff) });
+    }
+    sink.commit();
+    expect(sink.counters().dropped).to.deep.equal({ frames: 0, packets: 0, parameters: 0, events: 0 });
+    const drain = new Drain(rings);
+    const data = (r: { rec: Record<string, unknown> }) => r.rec.data as Uint8Array;
+    expect(drain.take('frames').map((r) => data(r).length)).to.deep.equal(frameSizes);
+    const packets = drain.take('packets');
+    expect(packets.map((r) => data(r).length)).to.deep.equal(packetSizes);
+    for (const r of packets) expect(data(r).every((b) => b === (data(r).length & 0xff))).to.equal(true);
+  });
+
+  it('drops records too large for their ring: counted per stream, one ALARM and log line per burst, seq gapless', () => {
+    // 64 slots × 64 bytes: records of up to 1 KiB.
     const buffers = createBuffers(DICT.length, [64, 512, 256, 512], 64);
-    const { sink, log } = makeSink(buffers, new FakeClock());
+    const clock = new FakeClock();
+    const { sink, log } = makeSink(buffers, clock);
     const frame = (n: number) => ({
       ert: 1,
       station: 'S',
@@ -169,18 +207,40 @@ describe('acquisition RingSink', () => {
       data: new Uint8Array(n),
     });
     sink.frame(frame(1));
-    sink.frame(frame(100));
-    sink.frame(frame(200));
+    sink.frame(frame(2000));
+    sink.frame(frame(900));
+    sink.frame(frame(3000));
     sink.frame(frame(2));
-    sink.frame(frame(300));
+    sink.frame(frame(5000));
     sink.commit();
+    const reader = new RingSetReader(buffers.rings);
     expect(sink.counters().dropped.frames).to.equal(3);
-    expect(sink.counters().records.frames).to.equal(2);
-    expect(log.lines).to.have.length(2, 'one line for each of the two bursts');
-    expect(log.lines[0]!.obj).to.include({ stream: 'frames', maxBytes: 64 });
-    const frames = new Drain(buffers.rings).take('frames');
+    expect(reader.droppedTooLarge(STREAMS.indexOf('frames')), 'scs_records_dropped_total').to.equal(3);
+    expect(sink.counters().records.frames).to.equal(3);
+    expect(log.lines).to.have.length(1, 'one line for the burst');
+    // 2000 bytes of data and 56 of keys and fields.
+    expect(log.lines[0]!.obj).to.include({ stream: 'frames', bytes: 2056, maxBytes: 1024 });
+    const drain = new Drain(buffers.rings);
+    const frames = drain.take('frames');
     expectSeqRun(frames, 1);
-    expect(frames.map((r) => (r.rec.data as Uint8Array).length)).to.deep.equal([1, 2]);
+    expect(frames.map((r) => (r.rec.data as Uint8Array).length)).to.deep.equal([1, 900, 2]);
+    const alarms = drain.take('events');
+    expect(alarms.map((e) => [e.rec.severity, e.rec.type])).to.deep.equal([['ALARM', 'RECORD_DROPPED']]);
+    expect(alarms[0]!.rec.message).to.match(/^frames record of 2056 bytes is larger than the 1024 bytes/);
+
+    clock.advance(DROP_QUIET_MS - 1);
+    sink.frame(frame(4000));
+    sink.commit();
+    expect(drain.take('events'), 'the same burst').to.have.length(0);
+    clock.advance(DROP_QUIET_MS);
+    sink.frame(frame(4000));
+    sink.commit();
+    expect(
+      drain.take('events').map((e) => e.rec.type),
+      'a new burst',
+    ).to.deep.equal(['RECORD_DROPPED']);
+    expect(reader.droppedTooLarge(STREAMS.indexOf('frames'))).to.equal(5);
+    expect(log.lines).to.have.length(2);
   });
 
   it('drops a parameter record the value table cannot hold, from the ring too', () => {
@@ -190,6 +250,7 @@ describe('acquisition RingSink', () => {
     sink.sample({ param: 1, scet: 0, ert: 0, raw: 'x'.repeat(100), eng: 'y', limit: Limit.OK, quality: 0 });
     sink.commit();
     expect(sink.counters().dropped.parameters).to.equal(1);
+    expect(new RingSetReader(buffers.rings).droppedTooLarge(STREAMS.indexOf('parameters'))).to.equal(1);
     expect(new Drain(buffers.rings).take('parameters')).to.have.length(0);
   });
 

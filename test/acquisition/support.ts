@@ -34,7 +34,7 @@ export class Drain {
 
   take(stream: Stream): Read[] {
     const ring = STREAMS.indexOf(stream);
-    const dst = new Uint8Array(this.reader.slotBytes(ring));
+    const dst = new Uint8Array(this.reader.maxRecordBytes(ring));
     const out: Read[] = [];
     const head = this.reader.head(ring);
     for (let pos = this.#next[ring]!; pos < head; pos++) {

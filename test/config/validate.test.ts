@@ -87,8 +87,17 @@ describe('config/validate', () => {
       { path: '/ring/events/slotBytes', rule: 'multipleOf', message: 'must be multiple of 8' },
     ]);
     expect(
-      validateConfig(withAgency({ ring: { packets: { slots: 2 ** 20 } } }), FILE).ring.packets.slots,
+      validateConfig(withAgency({ ring: { packets: { slots: 2 ** 20, slotBytes: 1024 } } }), FILE).ring
+        .packets.slots,
     ).to.equal(2 ** 20);
+    // The data buffer (slots × slotBytes) holds the records' bytes: 2 GiB at most.
+    expect(issues(withAgency({ ring: { frames: { slots: 2 ** 21, slotBytes: 1024 } } }))).to.deep.equal([
+      {
+        path: '/ring/frames/slotBytes',
+        rule: 'ringBytes',
+        message: 'slots × slotBytes must be <= 2147483640 bytes',
+      },
+    ]);
   });
 
   it('reports a bad CIDR with its index', () => {

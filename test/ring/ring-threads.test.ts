@@ -32,34 +32,40 @@ function openGate(gate: SharedArrayBuffer): void {
 }
 
 describe('ring: threads', () => {
-  it('never returns a torn record to concurrent readers of a hammered 8-slot ring, and reports every overrun', async () => {
-    const slots = 8;
-    const total = 200_000;
-    const batch = 4;
-    const set = createRingSet([{ slots, slotBytes: 120 }]);
-    const gate = new SharedArrayBuffer(4);
-    const options = { ring: 0, slots, total, batch };
-    const readers = [0, 1].map(() => startReader({ set, options, budgetMs: 4000 }));
-    const writer = spawn('ring-writer.ts', { set, ring: 0, total, batch, gate });
-    const writerDone = once(writer, 'message');
-    await Promise.all(readers.map((r) => r.ready));
-    openGate(gate);
+  for (const { what, slots, slotBytes, maxBytes } of [
+    // Records of 1 … 2 × the mean: the 8 slots are lapped, and now and then the bytes first.
+    { what: 'a hammered 8-slot ring', slots: 8, slotBytes: 120, maxBytes: 240 },
+    // 64 slots but bytes for ~8 records of 1 … 256 bytes: payloads are evicted long before slots lap.
+    { what: 'a hammered ring short of bytes (evictions)', slots: 64, slotBytes: 16, maxBytes: 256 },
+  ]) {
+    it(`never returns a torn record to concurrent readers of ${what}, and reports every overrun`, async () => {
+      const total = 200_000;
+      const batch = 4;
+      const set = createRingSet([{ slots, slotBytes }]);
+      const gate = new SharedArrayBuffer(4);
+      const options = { ring: 0, slots, capacity: slots * slotBytes, maxBytes, total, batch };
+      const readers = [0, 1].map(() => startReader({ set, options, budgetMs: 4000 }));
+      const writer = spawn('ring-writer.ts', { set, ring: 0, total, batch, maxBytes, gate });
+      const writerDone = once(writer, 'message');
+      await Promise.all(readers.map((r) => r.ready));
+      openGate(gate);
 
-    const main = consume(new RingSetReader(set), { ...options, deadline: performance.now() + 4000 });
-    const [head] = (await writerDone) as [number];
-    const all = [main, ...(await Promise.all(readers.map((r) => r.stats)))];
+      const main = consume(new RingSetReader(set), { ...options, deadline: performance.now() + 4000 });
+      const [head] = (await writerDone) as [number];
+      const all = [main, ...(await Promise.all(readers.map((r) => r.stats)))];
 
-    expect(head).to.equal(total);
-    for (const [i, s] of all.entries()) {
-      expect(s.bad, `reader ${i}`).to.deep.equal([]);
-      expect(s.falseOverruns, `reader ${i}`).to.deep.equal([]);
-      expect(s.timedOut, `reader ${i}`).to.equal(false);
-      expect(s.ok + s.skipped, `reader ${i}: every position is read or counted as skipped`).to.equal(total);
-      expect(s.ok, `reader ${i} read records`).to.be.greaterThan(0);
-    }
-    // The writer laps an 8-slot ring far faster than three readers check records: overruns happen.
-    expect(all.reduce((n, s) => n + s.overruns, 0)).to.be.greaterThan(0);
-  });
+      expect(head).to.equal(total);
+      for (const [i, s] of all.entries()) {
+        expect(s.bad, `reader ${i}`).to.deep.equal([]);
+        expect(s.falseOverruns, `reader ${i}`).to.deep.equal([]);
+        expect(s.timedOut, `reader ${i}`).to.equal(false);
+        expect(s.ok + s.skipped, `reader ${i}: every position is read or counted as skipped`).to.equal(total);
+        expect(s.ok, `reader ${i} read records`).to.be.greaterThan(0);
+      }
+      // The writer laps a small ring far faster than three readers check records: overruns happen.
+      expect(all.reduce((n, s) => n + s.overruns, 0)).to.be.greaterThan(0);
+    });
+  }
 
   it('wakes a reader waiting on the doorbell when the writer thread commits', async () => {
     const set = createRingSet([{ slots: 8, slotBytes: 128 }]);
@@ -75,7 +81,7 @@ describe('ring: threads', () => {
     const gate = new SharedArrayBuffer(4);
     openGate(gate);
     const started = performance.now();
-    const writer = spawn('ring-writer.ts', { set, ring: 0, total: 1, batch: 1, gate });
+    const writer = spawn('ring-writer.ts', { set, ring: 0, total: 1, batch: 1, maxBytes: 8, gate });
     await waiting;
     expect(performance.now() - started, 'woken by notify, not by the timeout').to.be.lessThan(5000);
     expect(reader.control.doorbell()).to.not.equal(seen);
