@@ -11,7 +11,10 @@ export const MdbErrorCode = {
   ERR_MDB_UNKNOWN_PARAMETER: 'ERR_MDB_UNKNOWN_PARAMETER',
   /** A run-time call names a limit list the database does not define. */
   ERR_MDB_UNKNOWN_LIST: 'ERR_MDB_UNKNOWN_LIST',
-  /** An XTCE file uses a construct outside the supported subset; `issues` names each element. */
+  /**
+   * An XTCE file of which nothing usable remains, or (strict import) that uses any construct
+   * outside the supported subset; `issues` names each element.
+   */
   ERR_MDB_XTCE_UNSUPPORTED: 'ERR_MDB_XTCE_UNSUPPORTED',
   /**
    * A reload or override would change the parameter list (names, order, units, types, states),
@@ -30,6 +33,8 @@ export interface MdbIssue {
   readonly parameter?: string;
   readonly rule: string;
   readonly message: string;
+  /** The line in the source file (XTCE import), when known. */
+  readonly line?: number;
 }
 
 /**
@@ -78,5 +83,6 @@ export class ExpressionError extends Error {
 function formatIssue(file: string, issue: MdbIssue): string {
   const where = issue.path === '' ? '' : `${issue.path} `;
   const param = issue.parameter === undefined ? '' : `[${issue.parameter}] `;
-  return `${file}: ${where}${param}${issue.message} (${issue.rule})`;
+  const at = issue.line === undefined || issue.line === 0 ? '' : `:${issue.line}`;
+  return `${file}${at}: ${where}${param}${issue.message} (${issue.rule})`;
 }

@@ -70,4 +70,6 @@ export interface Mdb {
   /** Derived parameter indices in an order where every input comes before its users. */
   readonly derivedOrder: readonly number[];
   readonly limitLists: ReadonlyMap<string, readonly number[]>;
+  /** What an XTCE import could not use (one per root cause, naming what it left out); none for JSON. */
+  readonly warnings?: readonly import('./errors.ts').MdbIssue[];
 }

@@ -3,8 +3,11 @@ import type { SchemaObject } from 'ajv';
 // The native mission database format: its JSON schema (defaults live here) and, written by hand
 // to match, its TypeScript type. src/mdb/README.md documents every field; keep the three in step.
 
-/** Parameter and list names: also the operands of derived expressions, hence identifier-like. */
-export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.]{0,127}$';
+/**
+ * Parameter and list names: also the operands of derived expressions, hence identifier-like; an
+ * array element carries its index (`TEMPS[3]`, from XTCE arrays; not an expression operand).
+ */
+export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.]{0,127}(\\[[0-9]{1,4}\\]){0,4}$';
 /** A packet is at most 65,542 bytes (CCSDS 133.0), so no bit offset lies beyond this. */
 export const MAX_BIT_OFFSET = 65_542 * 8;
 /** A packet's total length in bytes: the 6-byte primary header and 1 to 65,536 data bytes. */

@@ -11,6 +11,9 @@ export interface ParamRef {
 
 export type Resolve = (node: XNode, ref: string) => ParamRef | undefined;
 
+const WARNING_LEVELS = ['WatchRange', 'WarningRange'];
+const ALARM_LEVELS = ['DistressRange', 'CriticalRange', 'SevereRange'];
+
 type Range = { low?: number; high?: number; lowInclusive?: boolean; highInclusive?: boolean };
 type LimitSet = { warning?: Range; alarm?: Range; alarmStates?: string[] };
 
@@ -40,7 +43,11 @@ export function limitsOf(
     if (list.length !== 1) r.invalid(type.contextAlarm, 'must hold exactly one <ContextAlarm>');
     const c = list[0];
     if (c !== undefined) {
-      const kids = r.read(c, ['minViolations'], ['ContextMatch', 'StaticAlarmRanges']);
+      const kids = r.read(
+        c,
+        ['minViolations'],
+        ['ContextMatch', 'StaticAlarmRanges', 'EnumerationAlarmList', 'AlarmConditions'],
+      );
       const own = r.count(c, c.attrs.minViolations, 'minViolations', persistence ?? 1);
       if (persistence !== undefined && own !== persistence) {
         r.invalid(
@@ -70,10 +77,13 @@ function alarmSet(
   const set: LimitSet = {};
   const ranges = r.one(node, kids, 'StaticAlarmRanges');
   if (ranges !== undefined) {
-    if (kind !== 'integer' && kind !== 'float') r.invalid(ranges, `does not apply to a ${kind} parameter`);
-    const rk = r.read(ranges, [], ['WarningRange', 'CriticalRange']);
-    const warning = r.one(ranges, rk, 'WarningRange');
-    const critical = r.one(ranges, rk, 'CriticalRange');
+    if (kind !== 'integer' && kind !== 'float' && kind !== 'time')
+      r.invalid(ranges, `does not apply to a ${kind} parameter`);
+    // XTCE's six levels onto SCS's two: watch/warning → warning, distress/critical/severe → alarm;
+    // of several on one level, the first to trigger (the innermost) is used.
+    const rk = r.read(ranges, ['minViolations'], [...WARNING_LEVELS, ...ALARM_LEVELS]);
+    const warning = WARNING_LEVELS.map((l) => r.one(ranges, rk, l)).find((n) => n !== undefined);
+    const critical = ALARM_LEVELS.map((l) => r.one(ranges, rk, l)).find((n) => n !== undefined);
     if (warning !== undefined) set.warning = range(r, warning);
     if (critical !== undefined) set.alarm = range(r, critical);
   }
@@ -82,7 +92,14 @@ function alarmSet(
     const states: string[] = [];
     for (const e of r.read(enums, [], ['EnumerationAlarm']).get('EnumerationAlarm') ?? []) {
       r.read(e, ['alarmLevel', 'enumerationLabel'], []);
-      r.choice(e, 'alarmLevel', ['critical'], 'critical');
+      // SCS has one state alarm level: every XTCE level but normal raises it.
+      const level = r.choice(
+        e,
+        'alarmLevel',
+        ['normal', 'watch', 'warning', 'distress', 'critical', 'severe'],
+        'critical',
+      );
+      if (level === 'normal') continue;
       const label = r.attr(e, 'enumerationLabel');
       if (label !== undefined) states.push(label);
     }
@@ -138,29 +155,37 @@ function contextMatch(
   return cmp === undefined ? undefined : { parameter: cmp.ref.name, values: [cmp.value] };
 }
 
+export interface Compared {
+  readonly ref: ParamRef;
+  /** Typed like the parameter's engineering value, or the raw number (`useCalibratedValue="false"`). */
+  readonly value: number | string | boolean;
+  readonly node: XNode;
+  readonly calibrated: boolean;
+}
+
 /** The one `<Comparison>` (equality, calibrated value) under `node`, its value typed like its parameter. */
 export function comparison(
   r: XtceReader,
   node: XNode,
   kids: Map<string, XNode[]>,
   resolve: Resolve,
-): { ref: ParamRef; value: number | string | boolean; node: XNode } | undefined {
+): Compared | undefined {
   const c = r.one(node, kids, 'Comparison');
   if (c === undefined) {
     r.invalid(node, 'needs a <Comparison>');
     return undefined;
   }
-  r.read(c, ['parameterRef', 'value', 'comparisonOperator', 'useCalibratedValue'], []);
-  r.choice(c, 'comparisonOperator', ['=='], '==');
-  r.choice(c, 'useCalibratedValue', ['true'], 'true');
+  r.read(c, ['parameterRef', 'value', 'comparisonOperator', 'useCalibratedValue', 'instance'], []);
+  if (r.choice(c, 'comparisonOperator', ['=='], '==') === undefined) return undefined;
+  const calibrated = r.choice(c, 'useCalibratedValue', ['true', 'false'], 'true') !== 'false';
   const refText = r.attr(c, 'parameterRef');
   const text = r.attr(c, 'value');
   if (refText === undefined || text === undefined) return undefined;
   const ref = resolve(c, refText);
   if (ref === undefined) return undefined;
-  if (ref.kind === 'integer' || ref.kind === 'float') {
+  if (ref.kind === 'integer' || ref.kind === 'float' || !calibrated) {
     const n = r.number(c, 'value');
-    return n === undefined ? undefined : { ref, value: n, node: c };
+    return n === undefined ? undefined : { ref, value: n, node: c, calibrated };
   }
   if (ref.kind === 'boolean') {
     const b = text.toLowerCase();
@@ -168,7 +193,7 @@ export function comparison(
       r.invalid(c, `must be true or false, not "${text}"`, 'value');
       return undefined;
     }
-    return { ref, value: b === 'true', node: c };
+    return { ref, value: b === 'true', node: c, calibrated };
   }
-  return { ref, value: text, node: c };
+  return { ref, value: text, node: c, calibrated };
 }

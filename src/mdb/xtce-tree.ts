@@ -1,7 +1,8 @@
-// XTCE documents as a plain element tree, and the strict reading of it: every element and
-// attribute the importer does not know is reported as an issue naming it, never skipped.
+// XTCE documents as a plain element tree with line numbers, and the lenient reading of it: every
+// element or attribute the importer does not use is a finding (file, line, element path, what is
+// lost), never a silent skip; only what truly depends on an unusable element is left out.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MdbError, MdbErrorCode, type MdbIssue } from './errors.ts';
+import { MdbError, MdbErrorCode } from './errors.ts';
 
 export interface XNode {
   /** Local name (namespace prefix removed). */
@@ -12,10 +13,14 @@ export interface XNode {
   readonly text: string;
   /** Where the element is, for messages: `/SpaceSystem[DEMO]/TelemetryMetaData/…`. */
   readonly path: string;
+  /** 1-based line of the element's start tag. */
+  readonly line: number;
 }
 
 /** Elements that carry documentation only; accepted anywhere and not interpreted. */
-const DOCUMENTATION = new Set(['LongDescription', 'AliasSet', 'AncillaryDataSet']);
+export const DOCUMENTATION = new Set(['LongDescription', 'AliasSet', 'AncillaryDataSet']);
+/** XML Schema instance attributes (`xsi:schemaLocation`, `xsi:nil`…): about the document, not telemetry. */
+const XSI = new Set(['schemaLocation', 'noNamespaceSchemaLocation', 'nil']);
 
 const parser = new XMLParser({
   preserveOrder: true,
@@ -30,6 +35,24 @@ const parser = new XMLParser({
 
 type Raw = Record<string, unknown>;
 
+/**
+ * The line of every start tag, in document order (which is the tree's pre-order): the parser keeps
+ * no positions, so one pass over the text, with comments, CDATA and declarations blanked, finds them.
+ */
+function startTagLines(text: string): Int32Array {
+  const masked = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, (m) =>
+    m.replace(/[^\n]/g, ' '),
+  );
+  const lines: number[] = [];
+  const tag = /<[A-Za-z_]|\n/g;
+  let line = 1;
+  for (let m = tag.exec(masked); m !== null; m = tag.exec(masked)) {
+    if (m[0] === '\n') line++;
+    else lines.push(line);
+  }
+  return Int32Array.from(lines);
+}
+
 /** Parses an XTCE document into its root element. Throws MdbError ERR_MDB_PARSE on malformed XML. */
 export function parseXml(text: string, file: string): XNode {
   // Entity declarations can expand without bound ("billion laughs"); XTCE never needs them.
@@ -42,7 +65,7 @@ export function parseXml(text: string, file: string): XNode {
   if (valid !== true) {
     const { line, col, msg } = valid.err;
     throw new MdbError(MdbErrorCode.ERR_MDB_PARSE, file, [
-      { path: '', rule: 'xml', message: `line ${line}, column ${col}: ${msg}` },
+      { path: '', rule: 'xml', message: `line ${line}, column ${col}: ${msg}`, line },
     ]);
   }
   let parsed: Raw[];
@@ -60,49 +83,67 @@ export function parseXml(text: string, file: string): XNode {
       { path: '', rule: 'xml', message: 'the document must have exactly one root element' },
     ]);
   }
-  return toNode(roots[0]!, '');
+  const lines = { at: startTagLines(text), next: 0 };
+  return toNode(roots[0]!, '', lines);
 }
 
-function toNode(raw: Raw, parentPath: string): XNode {
+function toNode(raw: Raw, parentPath: string, lines: { at: Int32Array; next: number }): XNode {
   const name = Object.keys(raw).find((k) => k !== ':@')!;
   const attrs = (raw[':@'] as Record<string, string> | undefined) ?? {};
   const label = attrs.name === undefined ? name : `${name}[${attrs.name}]`;
   const path = `${parentPath}/${label}`;
+  const line = lines.at[lines.next++] ?? 0;
   const children: XNode[] = [];
   const text: string[] = [];
   for (const c of raw[name] as Raw[]) {
     if (Object.hasOwn(c, '#text')) text.push(String(c['#text']));
-    else children.push(toNode(c, path));
+    else children.push(toNode(c, path, lines));
   }
-  return { name, attrs, children, text: text.join(' ').trim(), path };
+  return { name, attrs, children, text: text.join(' ').trim(), path, line };
 }
 
-/** Collects issues while reading the tree, so an operator sees every problem at once. */
-export class XtceReader {
-  readonly issues: MdbIssue[] = [];
+/**
+ * One thing the importer cannot use. `lost` lists the parameters and containers left out because
+ * of it (filled in as they are found, so one root cause is one message, not one per dependant).
+ */
+export interface Finding {
+  readonly path: string;
+  readonly line: number;
+  /** `xtceUnsupported` (exists in XTCE, not in SCS), `xtceIgnored` (no telemetry meaning lost), `xtceInvalid`. */
+  readonly rule: string;
+  readonly message: string;
+  readonly lost: string[];
+}
 
-  /** Reports `node` as outside the supported subset. */
-  unsupported(node: XNode, why = 'is not supported'): void {
-    this.issues.push({ path: node.path, rule: 'xtceUnsupported', message: `<${node.name}> ${why}` });
+/** Collects findings while reading the tree, so an operator sees every problem at once. */
+export class XtceReader {
+  readonly findings: Finding[] = [];
+
+  #add(node: XNode, rule: string, message: string): Finding {
+    const f: Finding = { path: node.path, line: node.line, rule, message, lost: [] };
+    this.findings.push(f);
+    return f;
   }
 
-  invalid(node: XNode, message: string, attr?: string): void {
+  /** `node` exists in XTCE but SCS cannot use it; `what` says what that costs. */
+  unsupported(node: XNode, what = 'is not supported'): Finding {
+    return this.#add(node, 'xtceUnsupported', `<${node.name}> ${what}`);
+  }
+
+  invalid(node: XNode, message: string, attr?: string): Finding {
     const where = attr === undefined ? `<${node.name}>` : `<${node.name}> attribute ${attr}`;
-    this.issues.push({ path: node.path, rule: 'xtceInvalid', message: `${where} ${message}` });
+    return this.#add(node, 'xtceInvalid', `${where} ${message}`);
   }
 
   /**
-   * Checks `node` against the attributes and child elements the importer interprets; reports
-   * every other one (documentation elements are accepted). Returns the children by name.
+   * Checks `node` against the attributes and child elements the importer interprets; every other
+   * one is a finding (ignored; documentation elements and xsi attributes silently). Returns the
+   * children by name.
    */
   read(node: XNode, attrs: readonly string[], children: readonly string[]): Map<string, XNode[]> {
     for (const a of Object.keys(node.attrs)) {
-      if (a !== 'shortDescription' && !attrs.includes(a)) {
-        this.issues.push({
-          path: node.path,
-          rule: 'xtceUnsupported',
-          message: `<${node.name}> attribute ${a} is not supported`,
-        });
+      if (a !== 'shortDescription' && !attrs.includes(a) && !XSI.has(a)) {
+        this.#add(node, 'xtceIgnored', `<${node.name}> attribute ${a} is not supported: ignored`);
       }
     }
     const out = new Map<string, XNode[]>();
@@ -111,7 +152,8 @@ export class XtceReader {
         const list = out.get(c.name);
         if (list === undefined) out.set(c.name, [c]);
         else list.push(c);
-      } else if (!DOCUMENTATION.has(c.name)) this.unsupported(c);
+      } else if (!DOCUMENTATION.has(c.name))
+        this.#add(c, 'xtceIgnored', `<${c.name}> is not supported: ignored`);
     }
     return out;
   }
@@ -120,8 +162,7 @@ export class XtceReader {
   one(node: XNode, kids: Map<string, XNode[]>, name: string): XNode | undefined {
     const list = kids.get(name);
     if (list === undefined) return undefined;
-    if (list.length > 1)
-      this.invalid(node, `has ${list.length} <${name}> elements, at most one is supported`);
+    if (list.length > 1) this.invalid(node, `has ${list.length} <${name}> elements: the first is used`);
     return list[0];
   }
 
@@ -160,16 +201,26 @@ export class XtceReader {
     return Number(text.trim());
   }
 
-  /** An attribute from a fixed set of values (or `fallback`). */
-  choice<T extends string>(node: XNode, name: string, allowed: readonly T[], fallback: T): T | undefined {
+  /**
+   * An attribute from a fixed set of values (or `fallback`); `aliases` maps spellings real files
+   * use (XTCE 1.0's `twosCompliment`, `IEEE-754`) to the value they mean.
+   */
+  choice<T extends string>(
+    node: XNode,
+    name: string,
+    allowed: readonly T[],
+    fallback: T,
+    aliases: Readonly<Record<string, T>> = {},
+  ): T | undefined {
     const v = node.attrs[name];
     if (v === undefined) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.issues.push({
-      path: node.path,
-      rule: 'xtceUnsupported',
-      message: `<${node.name}> ${name}="${v}" is not supported (supported: ${allowed.join(', ')})`,
-    });
+    if (Object.hasOwn(aliases, v)) return aliases[v];
+    this.#add(
+      node,
+      'xtceUnsupported',
+      `<${node.name}> ${name}="${v}" is not supported (supported: ${allowed.join(', ')})`,
+    );
     return undefined;
   }
 

@@ -93,7 +93,12 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   // Read once: the acquisition thread (and any restart of it) decodes with this very text.
   const mdb = readMdbText(config.mdb.file ?? DEMO_MISSION_FILE);
   // Loaded here first: a bad database stops the server before any thread starts.
-  const dictionary = sourceDictionary(source, parseMdbText(mdb));
+  const model = parseMdbText(mdb);
+  // What an XTCE import left out: one warning per root cause, naming file, line and what is lost.
+  for (const w of model.warnings ?? []) {
+    log.warn({ file: mdb.file, line: w.line, path: w.path, rule: w.rule }, `mission database: ${w.message}`);
+  }
+  const dictionary = sourceDictionary(source, model);
   // Checked here too: an order that can never run stops the server before any thread starts.
   const standing =
     config.standingOrders.length === 0

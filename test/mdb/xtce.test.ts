@@ -20,17 +20,6 @@ const xtce = (body: string, header = '<Header version="7"/>') =>
 
 const load = (text: string) => parseXtce(text, 'sat.xml', parseMdb);
 
-/** The issues of a failing import, as `<code> <path> <message>` lines. */
-function failure(text: string): { code: string; lines: string[]; message: string } {
-  try {
-    load(text);
-  } catch (err) {
-    if (!(err instanceof MdbError)) throw err;
-    return { code: err.code, lines: err.issues.map((i) => `${i.path} ${i.message}`), message: err.message };
-  }
-  throw new Error('the import succeeded');
-}
-
 /** A primary header base container with the APID, then `body` types/parameters/containers. */
 const HEADER_TYPES = `
   <IntegerParameterType name="U11"><IntegerDataEncoding sizeInBits="11"/></IntegerParameterType>
@@ -280,28 +269,45 @@ describe('mdb/xtce', () => {
     expect(out.last(p, 'PWR.P').eng).to.equal(12_799 * 6);
   });
 
-  it('refuses what it does not support, naming the element and the file', () => {
+  it('imports what it can: each unusable element is one warning with its line, naming what is left out', () => {
+    const mathType =
+      '<FloatParameterType name="M"><IntegerDataEncoding sizeInBits="8"><DefaultCalibrator><MathOperationCalibrator/></DefaultCalibrator></IntegerDataEncoding></FloatParameterType>';
     const cases: [string, string, RegExp][] = [
       [
-        'time type',
-        xtce(telemetry('<AbsoluteTimeParameterType name="Time"/>', '', '')),
-        /ParameterTypeSet\/AbsoluteTimeParameterType\[Time\] <AbsoluteTimeParameterType> is not supported/,
+        'relative time type',
+        xtce(
+          telemetry(
+            '<RelativeTimeParameterType name="Dt"/>',
+            '<Parameter name="X" parameterTypeRef="Dt"/>',
+            '',
+          ),
+        ),
+        /ParameterTypeSet\/RelativeTimeParameterType\[Dt\] <RelativeTimeParameterType> is not supported; left out: X/,
       ],
       [
         'math calibrator',
         xtce(
           telemetry(
-            '<FloatParameterType name="M"><IntegerDataEncoding><DefaultCalibrator><MathOperationCalibrator/></DefaultCalibrator></IntegerDataEncoding></FloatParameterType>',
-            '<Parameter name="X" parameterTypeRef="M"/>',
-            '',
+            mathType,
+            '<Parameter name="X" parameterTypeRef="M"/><Parameter name="Y" parameterTypeRef="U11"/>',
+            concrete(3, '<ParameterRefEntry parameterRef="X"/><ParameterRefEntry parameterRef="Y"/>'),
           ),
         ),
-        /<MathOperationCalibrator> is not supported/,
+        /<MathOperationCalibrator> is not supported: no engineering value; left out: X/,
       ],
       [
         'repeat entry',
-        xtce(telemetry('', '', concrete(3, '<RepeatEntry/>'))),
-        /EntryList\/RepeatEntry <RepeatEntry> is not supported/,
+        xtce(
+          telemetry(
+            '',
+            '',
+            concrete(
+              3,
+              '<ParameterRefEntry parameterRef="APID"><RepeatEntry><Count><FixedValue>2</FixedValue></Count></RepeatEntry></ParameterRefEntry><ParameterRefEntry parameterRef="SSC"/>',
+            ),
+          ),
+        ),
+        /ParameterRefEntry\/RepeatEntry <RepeatEntry> is not supported: the entry is left out, and what follows it has no fixed place; left out: APID in HK3, SSC in HK3/,
       ],
       [
         'restriction not on the APID',
@@ -312,62 +318,84 @@ describe('mdb/xtce', () => {
             `<SequenceContainer name="C"><EntryList/><BaseContainer containerRef="Packet"><RestrictionCriteria><Comparison parameterRef="SSC" value="1"/></RestrictionCriteria></BaseContainer></SequenceContainer>`,
           ),
         ),
-        /<Comparison> on "SSC" is not supported: only the APID/,
+        /<Comparison> on "SSC" \(bits 18–31\) is not supported: SCS selects a packet's container by its APID alone; left out: container C/,
       ],
       [
         'commanding',
-        xtce('<CommandMetaData/>'),
-        /SpaceSystem\[SAT\]\/CommandMetaData <CommandMetaData> is not supported/,
-      ],
-      [
-        'watch range',
-        xtce(
-          telemetry(
-            '<IntegerParameterType name="W"><IntegerDataEncoding/><DefaultAlarm><StaticAlarmRanges><WatchRange maxInclusive="1"/></StaticAlarmRanges></DefaultAlarm></IntegerParameterType>',
-            '<Parameter name="X" parameterTypeRef="W"/>',
-            '',
-          ),
-        ),
-        /<WatchRange> is not supported/,
+        xtce(`<CommandMetaData/>${telemetry('', '', '')}`),
+        /CommandMetaData <CommandMetaData> is not imported/,
       ],
       [
         'ones complement',
         xtce(
           telemetry(
             '<IntegerParameterType name="O"><IntegerDataEncoding encoding="onesComplement"/></IntegerParameterType>',
-            '',
+            '<Parameter name="X" parameterTypeRef="O"/>',
             '',
           ),
         ),
-        /encoding="onesComplement" is not supported \(supported: unsigned, twosComplement\)/,
+        /encoding="onesComplement" is not supported \(supported: unsigned, twosComplement\); left out: X/,
       ],
       [
         'unknown attribute',
-        xtce(telemetry('', '<Parameter name="X" parameterTypeRef="U11" initialValue="3"/>', '')),
-        /<Parameter> attribute initialValue is not supported/,
+        xtce(telemetry('', '<Parameter name="X" parameterTypeRef="U11" colour="3"/>', '')),
+        /<Parameter> attribute colour is not supported: ignored/,
       ],
       [
         'terminated string',
         xtce(
           telemetry(
             '<StringParameterType name="Z"><StringDataEncoding><SizeInBits><TerminationChar>00</TerminationChar></SizeInBits></StringDataEncoding></StringParameterType>',
-            '',
+            '<Parameter name="S" parameterTypeRef="Z"/>',
             '',
           ),
         ),
-        /<TerminationChar> is not supported/,
+        /<TerminationChar> sizes are not supported \(only fixed sizes\); left out: S/,
       ],
     ];
     for (const [what, text, expected] of cases) {
-      const f = failure(text);
-      expect(f.code, what).to.equal('ERR_MDB_XTCE_UNSUPPORTED');
-      expect(f.lines.join('\n'), what).to.match(expected);
-      expect(f.message.startsWith('sat.xml: '), what).to.equal(true);
+      const mdb = load(text);
+      const warnings = (mdb.warnings ?? []).map((i) => `${i.path} ${i.message}`);
+      expect(warnings.join('\n'), `${what}: ${warnings.join('\n')}`).to.match(expected);
+      expect(
+        mdb.parameters.map((p) => p.name),
+        what,
+      ).to.include.members(['APID', 'SSC']);
+      // Strict import refuses the same file, listing the same findings.
+      const err = (() => {
+        try {
+          parseXtce(text, 'sat.xml', parseMdb, { strict: true });
+        } catch (e) {
+          return e as MdbError;
+        }
+        throw new Error('strict import succeeded');
+      })();
+      expect(err.code, what).to.equal('ERR_MDB_XTCE_UNSUPPORTED');
+      expect(err.message, what).to.match(/^sat\.xml:\d+: /);
     }
+    // One root cause is one message: a type used by three parameters is one warning listing them.
+    const shared = load(
+      xtce(
+        telemetry(
+          mathType,
+          '<Parameter name="A" parameterTypeRef="M"/><Parameter name="B" parameterTypeRef="M"/><Parameter name="C" parameterTypeRef="M"/>',
+          concrete(4, '<ParameterRefEntry parameterRef="A"/><ParameterRefEntry parameterRef="SSC"/>'),
+        ),
+      ),
+    );
+    expect(shared.warnings!.map((w) => w.message)).to.deep.equal([
+      '<MathOperationCalibrator> is not supported: no engineering value; left out: A, B, C',
+    ]);
+    // The container keeps what does not depend on A: A's size is known, SSC lies after it.
+    expect(shared.def.containers.HK4!.entries.map((e) => [e.parameter, e.bitOffset])).to.deep.equal([
+      ['APID', 5],
+      ['SSC', 18],
+      ['SSC', 40],
+    ]);
   });
 
-  it('reports unresolved references and bad values together, and malformed XML with its position', () => {
-    const f = failure(
+  it('reports unresolved references and bad values as warnings, refuses a file with nothing usable, and malformed XML with its position', () => {
+    const mdb = load(
       xtce(
         telemetry(
           '<IntegerParameterType name="B"><IntegerDataEncoding sizeInBits="x"/></IntegerParameterType>',
@@ -377,18 +405,24 @@ describe('mdb/xtce', () => {
         '',
       ),
     );
-    expect(f.code).to.equal('ERR_MDB_INVALID');
-    expect(f.lines.join('\n')).to.include('names an unknown type "Nope"');
-    expect(f.lines.join('\n')).to.include('attribute sizeInBits must be a whole number, not "x"');
-    expect(f.lines.join('\n')).to.include('names an unknown container "NoBase"');
-    expect(f.lines.join('\n')).to.include('needs a <Header version="…">');
+    const lines = mdb.warnings!.map((i) => i.message).join('\n');
+    expect(lines).to.include('names an unknown type "Nope"; left out: X');
+    expect(lines).to.include('attribute sizeInBits must be a whole number, not "x"; left out: Y');
+    expect(lines).to.include('names an unknown container "NoBase"; left out: container HK4');
+    expect(mdb.def.version).to.equal('unversioned');
+    expect(Object.keys(mdb.def.parameters)).to.deep.equal(['APID', 'SSC']);
+    expect(() => load(xtce('<TelemetryMetaData/>')))
+      .to.throw(MdbError, /no parameter SCS can use remains/)
+      .with.property('code', 'ERR_MDB_XTCE_UNSUPPORTED');
     const dir = mkdtempSync(join(tmpdir(), 'xtce-'));
     try {
       const file = join(dir, 'bad.xml');
       writeFileSync(file, '<SpaceSystem name="A">\n  <Header version="1">\n</SpaceSystem>');
       expect(() => loadMdb(file))
         .to.throw(MdbError)
-        .that.satisfies((e: MdbError) => e.code === 'ERR_MDB_PARSE' && /bad\.xml: .*line 3/.test(e.message));
+        .that.satisfies(
+          (e: MdbError) => e.code === 'ERR_MDB_PARSE' && /bad\.xml:3: .*line 3/.test(e.message),
+        );
       writeFileSync(file, '<!DOCTYPE x [<!ENTITY a "aaaa">]><SpaceSystem name="A"/>');
       expect(() => loadMdb(file))
         .to.throw(MdbError)
