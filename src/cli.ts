@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import * as exportCommand from './cli/export.ts';
 import * as fetch from './cli/fetch.ts';
+import * as mdb from './cli/mdb.ts';
 import * as status from './cli/status.ts';
 import * as tail from './cli/tail.ts';
 import { ConfigError } from './config/errors.ts';
@@ -24,6 +25,7 @@ Commands:
   fetch             the same as export, from a server over the network (ICD archive mode)
   token [TOKEN]     print the scrypt hash of an agency token (reads stdin when TOKEN is omitted)
   check-config FILE validate a configuration file (merged over config/default.json)
+  mdb check FILE    what of a mission database (XTCE or JSON) imports, what is left out and why
 
 Run 'scs <command> --help' for the options of a command.
 
@@ -131,8 +133,9 @@ async function main(argv: string[]): Promise<number> {
     case 'tail':
     case 'status':
     case 'export':
-    case 'fetch': {
-      const cmd = { tail, status, export: exportCommand, fetch }[command];
+    case 'fetch':
+    case 'mdb': {
+      const cmd = { tail, status, export: exportCommand, fetch, mdb }[command];
       if (rest.includes('--help')) {
         console.log(cmd.help);
         return 0;

@@ -134,7 +134,8 @@ export function importXtce(
   };
   if (root.attrs.shortDescription !== undefined) doc.description = root.attrs.shortDescription.slice(0, 4096);
   const result = validate(doc, file, parseMdb, m);
-  const findings = m.r.findings.map(toIssue);
+  // In file order: an operator reads them top to bottom.
+  const findings = m.r.findings.toSorted((a, b) => a.line - b.line).map(toIssue);
   const leftOut = [...new Set(m.r.findings.flatMap((f) => f.lost))];
   const report: XtceReport = {
     findings,
