@@ -1,8 +1,8 @@
 // XTCE documents as a plain element tree with line numbers, and the lenient reading of it: every
 // element or attribute the importer does not use is a finding (file, line, element path, what is
 // lost), never a silent skip; only what truly depends on an unusable element is left out.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MdbError, MdbErrorCode } from './errors.ts';
+import { parseXmlText, type XmlElement, XmlSyntaxError } from './xml.ts';
 
 export interface XNode {
   /** Local name (namespace prefix removed). */
@@ -22,37 +22,6 @@ export const DOCUMENTATION = new Set(['LongDescription', 'AliasSet', 'AncillaryD
 /** XML Schema instance attributes (`xsi:schemaLocation`, `xsi:nil`…): about the document, not telemetry. */
 const XSI = new Set(['schemaLocation', 'noNamespaceSchemaLocation', 'nil']);
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  removeNSPrefix: true,
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-});
-
-type Raw = Record<string, unknown>;
-
-/**
- * The line of every start tag, in document order (which is the tree's pre-order): the parser keeps
- * no positions, so one pass over the text, with comments, CDATA and declarations blanked, finds them.
- */
-function startTagLines(text: string): Int32Array {
-  const masked = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, (m) =>
-    m.replace(/[^\n]/g, ' '),
-  );
-  const lines: number[] = [];
-  const tag = /<[A-Za-z_]|\n/g;
-  let line = 1;
-  for (let m = tag.exec(masked); m !== null; m = tag.exec(masked)) {
-    if (m[0] === '\n') line++;
-    else lines.push(line);
-  }
-  return Int32Array.from(lines);
-}
-
 /** Parses an XTCE document into its root element. Throws MdbError ERR_MDB_PARSE on malformed XML. */
 export function parseXml(text: string, file: string): XNode {
   // Entity declarations can expand without bound ("billion laughs"); XTCE never needs them.
@@ -61,45 +30,24 @@ export function parseXml(text: string, file: string): XNode {
       { path: '', rule: 'doctype', message: 'a DOCTYPE declaration is not accepted' },
     ]);
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const { line, col, msg } = valid.err;
-    throw new MdbError(MdbErrorCode.ERR_MDB_PARSE, file, [
-      { path: '', rule: 'xml', message: `line ${line}, column ${col}: ${msg}`, line },
-    ]);
-  }
-  let parsed: Raw[];
+  let root: XmlElement;
   try {
-    parsed = parser.parse(text) as Raw[];
+    root = parseXmlText(text);
   } catch (err) {
-    // What the validator lets through and the parser refuses: nesting beyond its bound (100).
+    if (!(err instanceof XmlSyntaxError)) throw err;
     throw new MdbError(MdbErrorCode.ERR_MDB_PARSE, file, [
-      { path: '', rule: 'xml', message: (err as Error).message },
+      { path: '', rule: 'xml', message: err.message, line: err.line },
     ]);
   }
-  const roots = parsed.filter((n) => !Object.keys(n).some((k) => k.startsWith('?')));
-  if (roots.length !== 1) {
-    throw new MdbError(MdbErrorCode.ERR_MDB_PARSE, file, [
-      { path: '', rule: 'xml', message: 'the document must have exactly one root element' },
-    ]);
-  }
-  const lines = { at: startTagLines(text), next: 0 };
-  return toNode(roots[0]!, '', lines);
+  return toNode(root, '');
 }
 
-function toNode(raw: Raw, parentPath: string, lines: { at: Int32Array; next: number }): XNode {
-  const name = Object.keys(raw).find((k) => k !== ':@')!;
-  const attrs = (raw[':@'] as Record<string, string> | undefined) ?? {};
+function toNode(el: XmlElement, parentPath: string): XNode {
+  const { name, attrs } = el;
   const label = attrs.name === undefined ? name : `${name}[${attrs.name}]`;
   const path = `${parentPath}/${label}`;
-  const line = lines.at[lines.next++] ?? 0;
-  const children: XNode[] = [];
-  const text: string[] = [];
-  for (const c of raw[name] as Raw[]) {
-    if (Object.hasOwn(c, '#text')) text.push(String(c['#text']));
-    else children.push(toNode(c, path, lines));
-  }
-  return { name, attrs, children, text: text.join(' ').trim(), path, line };
+  const children = el.children.map((c) => toNode(c, path));
+  return { name, attrs, children, text: el.text, path, line: el.line };
 }
 
 /**
