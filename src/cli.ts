@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import * as exportCommand from './cli/export.ts';
 import * as fetch from './cli/fetch.ts';
-import * as mdb from './cli/mdb.ts';
 import * as status from './cli/status.ts';
 import * as tail from './cli/tail.ts';
 import { ConfigError } from './config/errors.ts';
@@ -135,7 +134,11 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
     case 'fetch':
     case 'mdb': {
-      const cmd = { tail, status, export: exportCommand, fetch, mdb }[command];
+      // mdb loads (and compiles the schema of) the mission database code: only when asked for.
+      const cmd =
+        command === 'mdb'
+          ? await import('./cli/mdb.ts')
+          : { tail, status, export: exportCommand, fetch }[command];
       if (rest.includes('--help')) {
         console.log(cmd.help);
         return 0;
