@@ -19,6 +19,7 @@ export const USAGE = `usage: npm run bench:e2e -- [flags]
   --ring-slots K      SCS frames and packets ring slots, a power of two (default 131072: 0.4 s
                       at 320 k frames/s, as the SPEC says to size rings for the peak rate)
   --cpu-prof DIR      write the SCS server's CPU profile (node --cpu-prof) into DIR
+  --sessions          instead of the ladder: 1000 handshakes timed, then RSS with 10,000 idle sessions
   --out FILE          JSON result (default loadtest/results/e2e-<timestamp>.json)`;
 
 export interface E2eArgs {
@@ -36,6 +37,7 @@ export interface E2eArgs {
   session: Record<string, number> | undefined;
   ringSlots: number;
   cpuProf: string | undefined;
+  sessions: boolean;
   out: string | undefined;
   help: boolean;
 }
@@ -97,6 +99,7 @@ export function parseE2eArgs(argv: readonly string[]): E2eArgs {
     session: session(v.session),
     ringSlots: num('ring-slots', v['ring-slots'], 131_072, 2),
     cpuProf: v['cpu-prof'],
+    sessions: v.sessions === true,
     out: v.out,
     help: v.help === true,
   };
@@ -122,6 +125,7 @@ function parse(argv: readonly string[]) {
       session: { type: 'string' },
       'ring-slots': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      sessions: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

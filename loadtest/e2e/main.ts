@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../machine.ts';
 import { parseE2eArgs, USAGE } from './args.ts';
 import { runSystem, type StepResult, type SystemRun } from './runner.ts';
+import { measureSessions } from './sessions.ts';
 
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -98,6 +99,16 @@ async function main(): Promise<number> {
     `end-to-end benchmark: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverage.join(' ')}\n` +
       `  ladder ${args.rates.join(', ')} frames/s of ${args.frameLength} bytes, ${args.stepSec} s a step, drain ${args.drainSec} s, bisect ${args.bisect}\n`,
   );
+  if (args.sessions) {
+    const f = await measureSessions(1000, 10_000, args.frameLength);
+    const load = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    process.stdout.write(
+      `1000 handshakes (connect → ACK, 64 at a time): ${f.handshakeSec.toFixed(3)} s\n` +
+        `10,000 idle sessions: server RSS ${f.rssBeforeMiB.toFixed(1)} → ${f.rssWithMiB.toFixed(1)} MiB, ` +
+        `${f.perSessionKB.toFixed(1)} KB per session; load ${load.join(' ')}\n`,
+    );
+    return 0;
+  }
   const runs: SystemRun[] = [];
   for (const n of args.n) {
     for (const system of args.systems) {

@@ -69,6 +69,7 @@ export async function startScs(o: ScsBenchOptions): Promise<SystemUnderTest> {
       actors: o.actors,
       maxClients: o.maxConnections,
       maxSockets: o.maxConnections + 64,
+      maxSocketsPerIp: o.maxConnections + 64,
       connectRatePerIp: 1_000_000,
       stateDir: path.join(dir, 'state'),
     },
