@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/logger.ts';
 import { type ActorContext, type ActorInit, createActorContext } from './context.ts';
 import { Fanout } from './fanout.ts';
+import { recordClientVerdict } from './peer-certificate.ts';
 import { type ActorControl, ActorControlKind } from './messages.ts';
 import { Session, type SessionOutcome, type SessionTask } from './session.ts';
 
@@ -34,7 +35,15 @@ export class Actor {
     const socket =
       this.ctx.secureContext === undefined
         ? task.socket
-        : new TLSSocket(task.socket, { isServer: true, secureContext: this.ctx.secureContext });
+        : new TLSSocket(task.socket, {
+            isServer: true,
+            secureContext: this.ctx.secureContext,
+            // mTLS (with server.tls.caFile): a certificate is asked for, not required, as a client
+            // may still prove its agency with a token; the session checks what it got.
+            requestCert: this.ctx.clientCertificates,
+            rejectUnauthorized: false,
+          });
+    if (socket instanceof TLSSocket && this.ctx.clientCertificates) recordClientVerdict(socket);
     const session = new Session(this.ctx, this.#fanout, { ...task, socket });
     this.#sessions.add(session);
     if (this.#shuttingDown) session.bye(ByeReason.SHUTDOWN);

@@ -5,6 +5,7 @@ import type { ParameterInfo } from '../acquisition/source.ts';
 import { type AuthGate, checkToken } from '../admission/auth-gate.ts';
 import { type AgencyAccess, globToRegExp } from '../config/access.ts';
 import { hashToken, type TokenVerifier } from '../config/token.ts';
+import type { PeerCertificate } from './peer-certificate.ts';
 import type { ValidRequest } from './request.ts';
 
 export interface Grant {
@@ -109,7 +110,24 @@ async function authenticate(
   req: ValidRequest,
   remoteAddress: string,
   nowMs: number,
+  peer: PeerCertificate | undefined,
 ): Promise<{ ok: true; agency: AgencyAccess } | { ok: false; code: NakCode; reason: string }> {
+  if (peer !== undefined) {
+    // A certificate that does not verify (expired, revoked, another CA) is refused, token or not.
+    if (!peer.verified)
+      return { ok: false, code: NakCode.AUTH_FAILED, reason: `client certificate refused: ${peer.error}` };
+    const named = ctx.agencies.get(req.agency);
+    if (named?.certificateMatches(peer.cn, peer.sans)) {
+      if (!named.allowsAddress(remoteAddress))
+        return {
+          ok: false,
+          code: NakCode.AUTH_FAILED,
+          reason: `address ${remoteAddress} not allowed for agency ${named.id}`,
+        };
+      // Identified by the CA's signature: no token, no scrypt, nothing to throttle.
+      return { ok: true, agency: named };
+    }
+  }
   if (req.token === undefined) return { ok: false, code: NakCode.AUTH_FAILED, reason: 'token: required' };
   const agency = ctx.agencies.get(req.agency);
   const hash = agency?.tokenHash ?? DUMMY_HASH;
@@ -159,8 +177,10 @@ export async function authorize(
   nowMs: number,
   /** The request reads the archive: archive mode, or a `since` the ring no longer holds. */
   readsArchive = req.mode === 'archive',
+  /** The session's TLS client certificate, if it sent one. */
+  peer?: PeerCertificate,
 ): Promise<Authorization> {
-  const auth = await authenticate(ctx, req, remoteAddress, nowMs);
+  const auth = await authenticate(ctx, req, remoteAddress, nowMs, peer);
   if (!auth.ok) return fail(auth.code, auth.reason);
   const agency = auth.agency;
 

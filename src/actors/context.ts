@@ -56,6 +56,8 @@ export interface ActorContext {
   readonly gate: AuthGate;
   readonly bootId: string;
   readonly secureContext: SecureContext | undefined;
+  /** TLS client certificates are requested and verified (server.tls.caFile). */
+  readonly clientCertificates: boolean;
   readonly archiveEnabled: boolean;
   readonly archiveQuotas: Quotas;
   /** Opens archive queries in the query pool; undefined without an archive. */
@@ -82,6 +84,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     gate: new AuthGate(init.authGate),
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
+    clientCertificates: init.tls?.ca !== undefined,
     archiveEnabled: init.archive !== undefined,
     archiveQuotas: new Quotas(init.archiveQuotas),
     archive: init.archive === undefined ? undefined : new ArchiveQueries(init.archive),

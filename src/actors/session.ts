@@ -15,6 +15,7 @@ import { Refusal } from './errors.ts';
 import type { Fanout } from './fanout.ts';
 import { HeartbeatTimer, heartbeatState } from './heartbeat.ts';
 import { Outbound } from './outbound.ts';
+import { peerCertificate } from './peer-certificate.ts';
 import { checkRequest, type ValidRequest } from './request.ts';
 import { Subscription } from './subscription.ts';
 
@@ -204,7 +205,8 @@ export class Session {
     const readsArchive =
       req.mode === 'archive' ||
       (req.since !== undefined && ctx.archiveEnabled && sinceNeedsArchive(ctx, req.stream, req.since));
-    const auth = await authorize(ctx, req, this.#remote, ctx.clock.nowMs(), readsArchive);
+    const peer = peerCertificate(this.#socket);
+    const auth = await authorize(ctx, req, this.#remote, ctx.clock.nowMs(), readsArchive, peer);
     if (!this.open) return undefined;
     if (!auth.ok) return this.nak(auth.code, auth.reason, frame.seq);
     const refused = this.#admit(auth.grant, readsArchive);

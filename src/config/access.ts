@@ -19,6 +19,8 @@ export interface AgencyAccess {
   parameterAllowed(name: string): boolean;
   /** The agency's globs include `*`: every parameter, also ones outside the dictionary. */
   readonly allParameters: boolean;
+  /** A verified TLS client certificate with this subject CN or one of these SANs is this agency's. */
+  certificateMatches(cn: string | undefined, sans: readonly string[]): boolean;
 }
 
 /** Compiles every agency of a validated configuration, in sorted id order. */
@@ -48,6 +50,9 @@ function compileAgency(id: string, index: number, agency: AgencyConfig): AgencyA
     },
     parameterAllowed: parameterMatcher(agency.parameters),
     allParameters: agency.parameters.includes('*'),
+    certificateMatches: (cn: string | undefined, sans: readonly string[]): boolean =>
+      (cn !== undefined && (agency.certificates?.cn ?? []).includes(cn)) ||
+      sans.some((san) => (agency.certificates?.san ?? []).includes(san)),
   });
 }
 

@@ -41,7 +41,10 @@ export interface ServerConfig {
 export interface TlsConfig {
   readonly certFile: string;
   readonly keyFile: string;
+  /** Client certificates are requested and verified against this CA (mTLS, ICD §5). */
   readonly caFile?: string;
+  /** Revoked client certificates (PEM CRL of that CA). */
+  readonly crlFile?: string;
 }
 
 export interface SessionConfig {
@@ -72,6 +75,8 @@ export interface AgencyConfig {
   readonly session?: AgencySessionConfig;
   /** `operator`: may use the ops endpoint's mission-database control (src/server/ops-mdb.ts). */
   readonly roles?: readonly AgencyRole[];
+  /** TLS client certificates that identify the agency (no token then): subject CNs, SANs (`DNS:…`, `URI:…`, `email:…`). */
+  readonly certificates?: { readonly cn?: readonly string[]; readonly san?: readonly string[] };
 }
 
 export type AgencySessionConfig = Partial<
@@ -213,6 +218,24 @@ const agency: SchemaObject = {
       },
     },
     roles: { type: 'array', uniqueItems: true, items: { enum: [...AGENCY_ROLES] } },
+    certificates: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        cn: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 256 },
+        },
+        san: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 512 },
+        },
+      },
+    },
   },
 };
 
@@ -243,6 +266,7 @@ export const configSchema: SchemaObject = {
           certFile: { type: 'string', minLength: 1, maxLength: 4096 },
           keyFile: { type: 'string', minLength: 1, maxLength: 4096 },
           caFile: { type: 'string', minLength: 1, maxLength: 4096 },
+          crlFile: { type: 'string', minLength: 1, maxLength: 4096 },
         },
       },
     }),

@@ -10,7 +10,9 @@ import type { TlsConfig } from '../config/schema.ts';
 export interface TlsMaterial {
   cert: string;
   key: string;
+  /** Client certificates are requested and verified against it (mTLS). */
   ca?: string;
+  crl?: string;
 }
 
 function read(field: keyof TlsConfig, file: string): string {
@@ -36,6 +38,7 @@ export function loadTls(tls: TlsConfig | undefined): TlsMaterial | undefined {
   if (tls === undefined) return undefined;
   const material: TlsMaterial = { cert: read('certFile', tls.certFile), key: read('keyFile', tls.keyFile) };
   if (tls.caFile !== undefined) material.ca = read('caFile', tls.caFile);
+  if (tls.crlFile !== undefined) material.crl = read('crlFile', tls.crlFile);
   try {
     createSecureContext(material);
   } catch (err) {
