@@ -7,8 +7,8 @@ import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/logger.ts';
 import { type ActorContext, type ActorInit, createActorContext } from './context.ts';
 import { Fanout } from './fanout.ts';
-import { recordClientVerdict } from './peer-certificate.ts';
 import { type ActorControl, ActorControlKind } from './messages.ts';
+import { recordClientVerdict } from './peer-certificate.ts';
 import { Session, type SessionOutcome, type SessionTask } from './session.ts';
 
 export class Actor {

@@ -22,7 +22,8 @@ export interface PeerCertificate {
  */
 export function recordClientVerdict(socket: TLSSocket): void {
   socket.once('secure', () => {
-    const handle = (socket as unknown as { _handle?: { verifyError?: () => { code?: string } | null } })._handle;
+    const handle = (socket as unknown as { _handle?: { verifyError?: () => { code?: string } | null } })
+      ._handle;
     const error = handle?.verifyError?.() ?? null;
     if (error === null) socket.authorized = true;
     else socket.authorizationError = (error.code ?? 'UNVERIFIED') as unknown as Error;
