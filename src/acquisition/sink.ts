@@ -182,6 +182,10 @@ export class RingSink implements AcquisitionSink {
     if (!quiet) return;
     const stream = STREAMS[ring]!;
     const maxBytes = this.#maxBytes[ring]!;
+    const holder =
+      maxBytes < this.#writer.maxRecordBytes(ring)
+        ? 'a value table entry holds'
+        : `the ${stream} ring carries`;
     this.#log.warn({ stream, bytes, maxBytes }, 'record too large to carry: dropped (counted, ALARM event)');
     // An event about an event too large is small, so this never recurses more than once.
     this.event({
@@ -189,7 +193,7 @@ export class RingSink implements AcquisitionSink {
       severity: 'ALARM',
       source: 'acquisition',
       type: 'RECORD_DROPPED',
-      message: `${stream} record of ${bytes} bytes is larger than the ${maxBytes} bytes the ${stream} ring carries: dropped (scs_records_dropped_total{stream="${stream}",reason="too_large"})`,
+      message: `${stream} record of ${bytes} bytes is larger than the ${maxBytes} bytes ${holder}: dropped (scs_records_dropped_total{stream="${stream}",reason="too_large"})`,
     });
   }
 }

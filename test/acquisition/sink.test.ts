@@ -251,7 +251,12 @@ describe('acquisition RingSink', () => {
     sink.commit();
     expect(sink.counters().dropped.parameters).to.equal(1);
     expect(new RingSetReader(buffers.rings).droppedTooLarge(STREAMS.indexOf('parameters'))).to.equal(1);
-    expect(new Drain(buffers.rings).take('parameters')).to.have.length(0);
+    const drain = new Drain(buffers.rings);
+    expect(drain.take('parameters')).to.have.length(0);
+    const [alarm] = drain.take('events');
+    expect(alarm!.rec.message).to.match(
+      /^parameters record of \d+ bytes is larger than the 64 bytes a value table entry holds/,
+    );
   });
 
   it('rejects a sample of a parameter index outside the dictionary', () => {
