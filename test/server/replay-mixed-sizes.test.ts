@@ -1,11 +1,11 @@
-// Issue 11, proof: a recording with a mix of 60-byte and 10-KB packets in frames (made with the
-// project's own PacketFramer, a file of 2048-byte TM frames), replayed at max speed through a
-// `file` link into a server with the default configuration (rings, archive, session): every
+// Issue 11, proof: a recording with a mix of 60-byte and 10-KB packets (and three of the largest
+// CCSDS packet, 65,542 bytes) in frames (made with the project's own PacketFramer, a file of
+// 2048-byte TM frames), replayed at max speed through a `file` link into a server with the default configuration (rings, archive, session): every
 // packet reaches a `complete` client and the archive, counted exactly, byte for byte.
 //
 // The replay starts with the server, before any client can connect, so the client asks for
-// `since: 0`: everything from the first record, then live (ICD §4). The recording (~1,500
-// frames, ~3 MB) is smaller than the default rings, so the recorder is never overrun whatever
+// `since: 0`: everything from the first record, then live (ICD §4). The recording (~1,600
+// frames, ~3.3 MB) is smaller than the default rings, so the recorder is never overrun whatever
 // its pace: recorder pacing of replays larger than the rings is issue 11 item 3.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,15 +24,26 @@ const SMALL_APID = 300;
 const LARGE_APID = 301;
 const PACKETS = 3000;
 
-/** Packet i: every 10th is 10,000 bytes on LARGE_APID, the others 60 bytes on SMALL_APID. */
+/** The largest CCSDS space packet: a 6-byte header and 65,536 bytes of data. */
+const MAX_PACKET = 65_542;
+
+/**
+ * Packet i: every 10th is 10,000 bytes on LARGE_APID, every 1000th (from the 500th) the largest
+ * CCSDS packet on LARGE_APID too, the others 60 bytes on SMALL_APID.
+ */
+function sizeOf(i: number): number {
+  if (i % 1000 === 500) return MAX_PACKET;
+  return i % 10 === 3 ? 10_000 : 60;
+}
+
 function recording(): Uint8Array[] {
   const ssc = new Map<number, number>();
   return Array.from({ length: PACKETS }, (_, i) => {
-    const large = i % 10 === 3;
-    const apid = large ? LARGE_APID : SMALL_APID;
+    const size = sizeOf(i);
+    const apid = size > 60 ? LARGE_APID : SMALL_APID;
     const n = ssc.get(apid) ?? 0;
     ssc.set(apid, n + 1);
-    const p = new Uint8Array(large ? 10_000 : 60);
+    const p = new Uint8Array(size);
     const v = new DataView(p.buffer);
     v.setUint16(0, apid); // version 0, telemetry, no secondary header
     v.setUint16(2, (0b11 << 14) | (n & 0x3fff)); // unsegmented
