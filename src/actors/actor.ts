@@ -58,6 +58,7 @@ export class Actor {
     switch (msg.kind) {
       case ActorControlKind.SHUTDOWN:
         this.#shuttingDown = true;
+        this.ctx.refusals.flush();
         for (const s of this.#sessions) s.bye(ByeReason.SHUTDOWN);
         // Sessions whose peers do not read get destroyed before the process deadline.
         setTimeout(() => {

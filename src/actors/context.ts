@@ -18,6 +18,7 @@ import { type ValueTableBuffers, ValueTableReader } from '../ring/value-table.ts
 import type { TlsMaterial } from '../server/tls.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { RefusalLog } from './refusal-log.ts';
 
 /** What the main thread hands every actor (piscina `workerData`). */
 export interface ActorInit {
@@ -54,6 +55,8 @@ export interface ActorContext {
   readonly agencies: ReadonlyMap<string, AgencyAccess>;
   readonly tokens: TokenVerifier;
   readonly gate: AuthGate;
+  /** Refused connections, logged per address and interval. */
+  readonly refusals: RefusalLog;
   readonly bootId: string;
   readonly secureContext: SecureContext | undefined;
   /** TLS client certificates are requested and verified (server.tls.caFile). */
@@ -82,6 +85,7 @@ export function createActorContext(init: ActorInit, clock: Clock, logger: Logger
     agencies: compileAgencies(config),
     tokens: new TokenVerifier(),
     gate: new AuthGate(init.authGate),
+    refusals: new RefusalLog(logger, clock),
     bootId: init.bootId,
     secureContext: init.tls === undefined ? undefined : createSecureContext(init.tls),
     clientCertificates: init.tls?.ca !== undefined,

@@ -316,7 +316,9 @@ export class Session {
   nak(code: NakCode, reason: string, requestSeq?: number): void {
     if (!this.open) return;
     this.#ctx.metrics.nak(code);
-    this.#log.info({ code, reason }, 'NAK');
+    // A connection never admitted is summarised per address (refusal-log.ts); a session's NAK is its own line.
+    if (this.#clientId === null) this.#ctx.refusals.note(this.#remote, code, reason);
+    else this.#log.info({ code, reason }, 'NAK');
     this.#out.send(
       MessageType.NAK,
       requestSeq === undefined ? { code, reason } : { code, reason, requestSeq },
@@ -400,7 +402,9 @@ export class Session {
     this.#state = 'closed';
     if (this.#flushTimer !== undefined) this.#ctx.clock.clearTimeout(this.#flushTimer);
     if (this.#grant) this.#ctx.metrics.add(AgencyCounter.SESSIONS_CLOSED, this.#grant.agency.index, 1);
-    this.#log.info({ reason: this.#reason }, 'session closed');
+    // A refused connection's close is in its refusal line.
+    if (this.#clientId !== null || !this.#reason.startsWith('NAK '))
+      this.#log.info({ reason: this.#reason }, 'session closed');
     this.#resolve({ clientId: this.#clientId, agency: this.#grant?.agency.id ?? null, reason: this.#reason });
   }
 }
