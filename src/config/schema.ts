@@ -106,6 +106,8 @@ export interface SimulatorConfig {
 export interface MdbConfig {
   /** The mission database (native JSON or XTCE); the built-in demo mission when absent. */
   readonly file?: string;
+  /** XTCE: refuse the file on any finding instead of importing what can be used (default false). */
+  readonly strict: boolean;
 }
 
 export interface Config {
@@ -318,6 +320,7 @@ export const configSchema: SchemaObject = {
     }),
     mdb: section({
       file: { type: 'string', minLength: 1, maxLength: 4096 },
+      strict: { type: 'boolean', default: false },
     }),
     links: { type: 'array', items: downlinkLinkSchema, default: [] },
     archive: section({

@@ -148,7 +148,7 @@ export class MdbControl {
     let base: Mdb;
     let processor: PacketProcessor;
     try {
-      text = readMdbText(path);
+      text = { ...readMdbText(path), ...(this.#base.strict === true ? { strict: true } : {}) };
       base = parseMdbText(text);
       // Temporary limit and calibration changes were made against the old database: dropped.
       processor = this.#build(base, new Map(), new Map());

@@ -24,6 +24,8 @@ export interface MdbText {
   /** The file it was read from: names it in errors, and a reload's relative name resolves beside it. */
   readonly file: string;
   readonly text: string;
+  /** XTCE: refuse the file on any finding instead of importing what can be used (config `mdb.strict`). */
+  readonly strict?: boolean;
 }
 
 /**
@@ -48,8 +50,11 @@ export function readMdbText(file: string): MdbText {
 }
 
 /** Validates and resolves a database's text, in the format its file name says. Throws MdbError. */
-export function parseMdbText({ file, text }: MdbText): Mdb {
-  if (file.toLowerCase().endsWith('.xml')) return parseXtce(text, file, parseMdb);
+export function parseMdbText({ file, text, strict }: MdbText): Mdb {
+  if (file.toLowerCase().endsWith('.xml')) {
+    const mdb = parseXtce(text, file, parseMdb, { strict: strict === true });
+    return strict === true ? Object.freeze({ ...mdb, strict: true }) : mdb;
+  }
   let doc: unknown;
   try {
     doc = parseJson(text, file);

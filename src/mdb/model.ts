@@ -72,4 +72,6 @@ export interface Mdb {
   readonly limitLists: ReadonlyMap<string, readonly number[]>;
   /** What an XTCE import could not use (one per root cause, naming what it left out); none for JSON. */
   readonly warnings?: readonly import('./errors.ts').MdbIssue[];
+  /** Imported strictly (config `mdb.strict`): a reload is strict too. */
+  readonly strict?: true;
 }

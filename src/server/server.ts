@@ -91,7 +91,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
         : { kind: 'test', options: { mode: 'inject' } });
   const source = sourceSpec(choice, config);
   // Read once: the acquisition thread (and any restart of it) decodes with this very text.
-  const mdb = readMdbText(config.mdb.file ?? DEMO_MISSION_FILE);
+  const mdb = {
+    ...readMdbText(config.mdb.file ?? DEMO_MISSION_FILE),
+    ...(config.mdb.strict ? { strict: true } : {}),
+  };
   // Loaded here first: a bad database stops the server before any thread starts.
   const model = parseMdbText(mdb);
   // What an XTCE import left out: one warning per root cause, naming file, line and what is lost.

@@ -81,7 +81,7 @@ describe('config/load', () => {
           polarityInversion: { everyFrames: 0, frames: 0 },
         },
       });
-      expect(c.mdb).to.deep.equal({});
+      expect(c.mdb).to.deep.equal({ strict: false });
       expect(c.links).to.deep.equal([]);
       expect(c.log).to.deep.equal({ level: 'info' });
       expect(Object.keys(c.agencies).sort()).to.deep.equal(DEMO_IDS);

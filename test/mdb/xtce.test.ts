@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Limit } from '../../protocol/constants.ts';
 import { MdbControl } from '../../src/mdb/control.ts';
 import { MdbError } from '../../src/mdb/errors.ts';
-import { loadMdb, parseMdb } from '../../src/mdb/load.ts';
+import { loadMdb, parseMdb, parseMdbText, readMdbText } from '../../src/mdb/load.ts';
 import { PacketProcessor } from '../../src/mdb/processor.ts';
 import { parseXtce } from '../../src/mdb/xtce.ts';
 import { FakeClock } from '../../src/util/clock.ts';
@@ -445,5 +445,34 @@ describe('mdb/xtce', () => {
     const reply = control.handle({ op: 'reload', file: 'demo-mission.xml' });
     expect(reply).to.deep.include({ ok: true, op: 'reload' });
     expect(control.processor.mdb.source).to.equal(DEMO_XML);
+  });
+
+  it('strict import (config mdb.strict) refuses a file with findings, at start and on reload', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xtce-strict-'));
+    try {
+      const clean = join(dir, 'clean.xml');
+      const partial = join(dir, 'partial.xml');
+      writeFileSync(clean, xtce(telemetry('', '', concrete(3, ''))));
+      writeFileSync(
+        partial,
+        xtce(telemetry('', '<Parameter name="X" parameterTypeRef="U11" colour="3"/>', concrete(3, ''))),
+      );
+      expect(parseMdbText({ ...readMdbText(partial) }).warnings).to.have.length(1);
+      expect(() => parseMdbText({ ...readMdbText(partial), strict: true }))
+        .to.throw(MdbError, /partial\.xml:\d+: .*attribute colour is not supported/)
+        .with.property('code', 'ERR_MDB_XTCE_UNSUPPORTED');
+      const control = new MdbControl(
+        new PacketProcessor(parseMdbText({ ...readMdbText(clean), strict: true })),
+        silentLogger(),
+        { emit: () => {}, clock: new FakeClock() },
+      );
+      expect(control.handle({ op: 'reload', file: 'partial.xml' })).to.deep.include({
+        ok: false,
+        code: 'ERR_MDB_XTCE_UNSUPPORTED',
+      });
+      expect(control.handle({ op: 'reload', file: 'clean.xml' })).to.deep.include({ ok: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
