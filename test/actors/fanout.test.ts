@@ -69,6 +69,16 @@ function writeFrames(writer: RingSetWriter, from: number, count: number, vcid = 
   writer.commit();
 }
 
+/** A frames record `{seq, pad}` of exactly `bytes` bytes (pad: bin32 of seq & 0xff). */
+function sizedRecord(seq: number, bytes: number): Buffer {
+  const head = Buffer.from([
+    0x82, 0xa3, 0x73, 0x65, 0x71, 0xce, 0, 0, 0, 0, 0xa3, 0x70, 0x61, 0x64, 0xc6, 0, 0, 0, 0,
+  ]);
+  head.writeUInt32BE(seq, 6);
+  head.writeUInt32BE(bytes - head.length, 15);
+  return Buffer.concat([head, Buffer.alloc(bytes - head.length, seq & 0xff)]);
+}
+
 const drain = (f: Fanout) => {
   while (f.pump()) {}
 };
@@ -158,6 +168,57 @@ describe('fan-out (real ring, recorded subscribers)', () => {
     f.catchUp(s, 64);
     expect(s.seqs).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(s.skipped).to.equal(0);
+  });
+
+  it('delivers a mix of 60-byte and 900-KB records whole and in order, windows ending where their bytes pass the scratch', () => {
+    // 4096 slots × 8192 bytes: 32 MiB of payloads, records up to 1 MiB; the actor's scratch is 8 MiB.
+    const ctx = actorContext({ ring: { frames: { slots: 4096, slotBytes: 8192 } } });
+    const writer = new RingSetWriter(ctx.rings);
+    const sizes = Array.from({ length: 60 }, (_, i) => (i % 3 === 1 ? 900_000 : 60));
+    const got: { seq: number; pad: Uint8Array }[] = [];
+    const s = new Recorder(0);
+    s.deliver = (data) => {
+      const body = unpack(Buffer.concat([Buffer.from([0x82]), data.bytes])) as { records: typeof got };
+      got.push(...body.records);
+    };
+    const f = new Fanout(ctx);
+    f.add(s);
+    for (const [i, n] of sizes.entries()) {
+      writer.write(
+        0,
+        { seq: i + 1, ert: i + 1, scet: 0, key1: 0, key2: -1, quality: 0 },
+        sizedRecord(i + 1, n),
+      );
+    }
+    writer.commit();
+    let pumps = 0;
+    while (f.pump()) pumps++;
+    expect(pumps, 'windows that ended early (18 MB through an 8 MiB scratch)').to.be.at.least(2);
+    expect(got.map((r) => r.seq)).to.deep.equal(sizes.map((_, i) => i + 1));
+    for (const r of got) {
+      expect(r.pad.length + 19, `seq ${r.seq} size`).to.equal(sizes[r.seq - 1]);
+      expect(
+        r.pad.every((b) => b === (r.seq & 0xff)),
+        `seq ${r.seq} bytes`,
+      ).to.equal(true);
+    }
+    expect(s.lostCount).to.equal(0);
+  });
+
+  it('reports records whose bytes were reused (before their slots) as lost, and delivers the rest', () => {
+    // 64 slots × 64 bytes: 4096 bytes, so four 1024-byte records, long before 64 slots are used.
+    const ctx = actorContext({ ring: { frames: { slots: 64, slotBytes: 64 } } });
+    const writer = new RingSetWriter(ctx.rings);
+    const s = new Recorder(0);
+    const f = new Fanout(ctx);
+    f.add(s);
+    for (let seq = 1; seq <= 10; seq++) {
+      writer.write(0, { seq, ert: seq, scet: 0, key1: 0, key2: -1, quality: 0 }, sizedRecord(seq, 1024));
+    }
+    writer.commit();
+    drain(f);
+    expect(s.lostCount).to.equal(6);
+    expect(s.seqs).to.deep.equal([7, 8, 9, 10]);
   });
 
   it('reports ring positions overwritten before the actor read them as lost', () => {
