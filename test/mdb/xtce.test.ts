@@ -7,7 +7,7 @@ import { MdbControl } from '../../src/mdb/control.ts';
 import { MdbError } from '../../src/mdb/errors.ts';
 import { loadMdb, parseMdb, parseMdbText, readMdbText } from '../../src/mdb/load.ts';
 import { PacketProcessor } from '../../src/mdb/processor.ts';
-import { parseXtce } from '../../src/mdb/xtce.ts';
+import { importXtce, parseXtce } from '../../src/mdb/xtce.ts';
 import { FakeClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { Collector } from './support.ts';
@@ -474,5 +474,97 @@ describe('mdb/xtce', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('aggregates and fixed arrays are their leaves (POS.x, TEMPS[1]); time types, boolean texts, member references', () => {
+    const text = `<?xml version="1.0"?>
+<SpaceSystem xmlns="http://www.omg.org/spec/XTCE/20180204" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="x y" name="AGG">
+  <TelemetryMetaData>
+    <ParameterTypeSet>
+      <AggregateParameterType name="Id"><MemberList>
+        <Member name="Version" typeRef="U3"/><Member name="Type" typeRef="TmTc"/><Member name="SecHdr" typeRef="U1"/><Member name="APID" typeRef="U11"/>
+      </MemberList></AggregateParameterType>
+      <IntegerParameterType name="U3" initialValue="0"><IntegerDataEncoding sizeInBits="3"/></IntegerParameterType>
+      <IntegerParameterType name="U1"><IntegerDataEncoding sizeInBits="1"/></IntegerParameterType>
+      <IntegerParameterType name="U11"><IntegerDataEncoding sizeInBits="11"/></IntegerParameterType>
+      <IntegerParameterType name="U16"><IntegerDataEncoding sizeInBits="16"/><ValidRange minInclusive="0" maxInclusive="9"/></IntegerParameterType>
+      <BooleanParameterType name="TmTc" zeroStringValue="TM" oneStringValue="TC"><IntegerDataEncoding sizeInBits="1"/></BooleanParameterType>
+      <FloatParameterType name="F32"><UnitSet><Unit>m</Unit></UnitSet><FloatDataEncoding sizeInBits="32" bitOrder="mostSignificantBitFirst"/></FloatParameterType>
+      <AggregateParameterType name="Vec"><MemberList><Member name="x" typeRef="F32"/><Member name="y" typeRef="F32"/></MemberList></AggregateParameterType>
+      <ArrayParameterType name="Temps" arrayTypeRef="U16"><DimensionList><Dimension>
+        <StartingIndex><FixedValue>0</FixedValue></StartingIndex><EndingIndex><FixedValue>2</FixedValue></EndingIndex>
+      </Dimension></DimensionList></ArrayParameterType>
+      <AbsoluteTimeParameterType name="Obt">
+        <Encoding scale="0.5" offset="10" units="seconds"><IntegerDataEncoding sizeInBits="32"/></Encoding>
+        <ReferenceTime><Epoch>1980-01-06T00:00:00</Epoch></ReferenceTime>
+      </AbsoluteTimeParameterType>
+      <AbsoluteTimeParameterType name="GroundTime"><ReferenceTime><Epoch>UNIX</Epoch></ReferenceTime></AbsoluteTimeParameterType>
+    </ParameterTypeSet>
+    <ParameterSet>
+      <Parameter name="PKT_ID" parameterTypeRef="Id"/>
+      <Parameter name="SEQ" parameterTypeRef="U16"/>
+      <Parameter name="LEN" parameterTypeRef="U16"><ParameterProperties dataSource="telemetered"><SystemName>SC</SystemName></ParameterProperties></Parameter>
+      <Parameter name="TIME" parameterTypeRef="Obt"/>
+      <Parameter name="POS" parameterTypeRef="Vec"/>
+      <Parameter name="TEMPS" parameterTypeRef="Temps"/>
+      <Parameter name="RECEIVED" parameterTypeRef="GroundTime"/>
+    </ParameterSet>
+    <ContainerSet>
+      <SequenceContainer name="Header" abstract="true"><EntryList>
+        <ParameterRefEntry parameterRef="PKT_ID"/><ParameterRefEntry parameterRef="SEQ"/><ParameterRefEntry parameterRef="LEN"/>
+      </EntryList></SequenceContainer>
+      <SequenceContainer name="Tm" abstract="true"><EntryList/>
+        <BaseContainer containerRef="Header"><RestrictionCriteria><ComparisonList>
+          <Comparison parameterRef="PKT_ID/Version" value="0" useCalibratedValue="false"/><Comparison parameterRef="PKT_ID.Type" value="TM"/>
+        </ComparisonList></RestrictionCriteria></BaseContainer>
+      </SequenceContainer>
+      <SequenceContainer name="Nav"><EntryList>
+        <ParameterRefEntry parameterRef="TIME"/><ParameterRefEntry parameterRef="POS"/><ParameterRefEntry parameterRef="TEMPS"/>
+      </EntryList>
+        <BaseContainer containerRef="Tm"><RestrictionCriteria><ComparisonList><Comparison parameterRef="PKT_ID/APID" value="42"/></ComparisonList></RestrictionCriteria></BaseContainer>
+      </SequenceContainer>
+    </ContainerSet>
+  </TelemetryMetaData>
+</SpaceSystem>`;
+    const { mdb, report } = importXtce(text, 'agg.xml', parseMdb);
+    expect(report.findings).to.deep.equal([]);
+    expect(report.ground).to.deep.equal(['RECEIVED']);
+    expect(mdb!.def.version).to.equal('unversioned');
+    expect(mdb!.parameters.map((p) => p.name)).to.deep.equal([
+      'PKT_ID.Version',
+      'PKT_ID.Type',
+      'PKT_ID.SecHdr',
+      'PKT_ID.APID',
+      'SEQ',
+      'LEN',
+      'TIME',
+      'POS.x',
+      'POS.y',
+      'TEMPS[0]',
+      'TEMPS[1]',
+      'TEMPS[2]',
+    ]);
+    expect(mdb!.def.containers.Nav).to.deep.include({ apid: 42 });
+    expect(mdb!.def.parameters['PKT_ID.Type']!.calibration).to.deep.equal({
+      type: 'enumeration',
+      states: { '0': 'TM', '1': 'TC' },
+    });
+    const pkt = new DataView(new ArrayBuffer(6 + 4 + 8 + 6));
+    pkt.setUint16(0, 42);
+    pkt.setUint32(6, 100);
+    pkt.setFloat32(10, 1.5);
+    pkt.setFloat32(14, -2);
+    pkt.setUint16(18, 7);
+    pkt.setUint16(20, 8);
+    pkt.setUint16(22, 9);
+    const p = new PacketProcessor(mdb!);
+    const out = new Collector();
+    p.process(42, new Uint8Array(pkt.buffer), 1, 2, out);
+    expect(out.last(p, 'PKT_ID.Type').eng).to.equal('TM');
+    expect(out.last(p, 'POS.y')).to.deep.include({ eng: -2 });
+    expect(out.last(p, 'TEMPS[2]').eng).to.equal(9);
+    // GPS epoch (1980-01-06) + offset 10 s + 100 × 0.5 s, in seconds since 1970.
+    expect(out.last(p, 'TIME').eng).to.equal(315_964_800 + 10 + 50);
+    expect(p.mdb.parameters[p.mdb.byName.get('TIME')!]!.unit).to.equal('s');
   });
 });
