@@ -52,7 +52,7 @@ export class Window {
     let used = 0;
     let i = 0;
     for (; from + i < to; i++) {
-      const n = this.#reader.readMeta(this.#ring, from + i, m);
+      const n = this.#reader.readMetaLength(this.#ring, from + i, m);
       if (n < 0) {
         this.#length[i] = n;
         continue;

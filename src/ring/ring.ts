@@ -336,11 +336,15 @@ export class RingSetReader {
   }
 
   /**
-   * Reads the meta of the record at `pos` (a non-negative integer) into `out`. Returns the
-   * record's payload length (>= 0): `out` holds the record, untorn. EMPTY: not written yet.
-   * OVERRUN: overwritten (`out` is garbage).
+   * Reads the meta of the record at `pos` (a non-negative integer) into `out`.
+   * 0: `out` holds the record, untorn. EMPTY: not written yet. OVERRUN: overwritten (`out` is garbage).
    */
   readMeta(ring: number, pos: number, out: RecordMeta): number {
+    return Math.min(0, this.readMetaLength(ring, pos, out));
+  }
+
+  /** Like readMeta, but returns the record's payload length (>= 0) when `out` holds the record. */
+  readMetaLength(ring: number, pos: number, out: RecordMeta): number {
     const r = ringAt(this.#rings, ring);
     const version = this.#open(r, ring, pos);
     if (version < 0) return version;

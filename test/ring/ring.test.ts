@@ -82,7 +82,10 @@ describe('ring: one thread', () => {
     writer.commit();
     expect(reader.head(0)).to.equal(1);
     expect(reader.oldest(0)).to.equal(0);
-    expect(reader.readMeta(0, 0, meta), 'the payload length').to.equal(payloadFor(0, SLOT_BYTES).length);
+    expect(reader.readMeta(0, 0, meta)).to.equal(0);
+    expect(reader.readMetaLength(0, 0, blankMeta()), 'the payload length').to.equal(
+      payloadFor(0, SLOT_BYTES).length,
+    );
     expect(meta).to.deep.equal(metaFor(0));
     expect(readBack(reader, 0, 0)).to.equal(null);
     expect(reader.readMeta(0, 1, meta)).to.equal(ReadStatus.EMPTY);
@@ -184,7 +187,8 @@ describe('ring: one thread', () => {
     writer.write(0, meta, new Uint8Array(1));
     writer.commit();
     const out = blankMeta();
-    expect(reader.readMeta(0, 0, out)).to.equal(1);
+    expect(reader.readMeta(0, 0, out)).to.equal(0);
+    expect(reader.readMetaLength(0, 0, blankMeta())).to.equal(1);
     expect(out).to.deep.equal(meta);
   });
 
@@ -296,6 +300,7 @@ describe('ring: variable-length records', () => {
     // Not committed yet: evicted already, so a copy racing with the new bytes is never accepted.
     expect(get(reader, cursor)).to.equal(ReadStatus.OVERRUN);
     expect(reader.readMeta(0, cursor, blankMeta())).to.equal(ReadStatus.OVERRUN);
+    expect(reader.readMetaLength(0, cursor, blankMeta())).to.equal(ReadStatus.OVERRUN);
     writer.commit();
     expect(reader.head(0), 'no slot was reused').to.be.lessThan(slots);
     const oldest = reader.oldest(0);
