@@ -88,7 +88,7 @@ function oneConnection(port: number, bytes: Buffer, timeoutMs: number): Promise<
     socket.on('close', () => finish('closed'));
     socket.on('connect', () => socket.write(bytes));
     socket.on('data', (chunk: Buffer) => {
-      let frames;
+      let frames: ReturnType<FrameDecoder['push']>;
       try {
         frames = decoder.push(chunk);
       } catch {
