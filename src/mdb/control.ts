@@ -174,10 +174,20 @@ export class MdbControl {
     this.#onReload?.(text);
     const d = this.#describe();
     this.#log.info({ by: this.#by, ...d, dropped }, 'mission database reloaded');
+    // What an XTCE import left out: one warning per root cause, as at start.
+    const warnings = base.warnings ?? [];
+    for (const w of warnings) {
+      this.#log.warn(
+        { file: path, line: w.line, path: w.path, rule: w.rule },
+        `mission database: ${w.message}`,
+      );
+    }
+    const partly =
+      warnings.length === 0 ? '' : `; ${warnings.length} finding(s) left parts out (scs mdb check)`;
     this.#event(
       'INFO',
       ControlEventType.MDB_RELOADED,
-      `mission database ${d.name} ${d.version} loaded from ${basename(path)} (${d.parameters} parameters, ${d.containers} containers)`,
+      `mission database ${d.name} ${d.version} loaded from ${basename(path)} (${d.parameters} parameters, ${d.containers} containers${partly})`,
     );
     return { ok: true, op: 'reload', database: d, dropped };
   }

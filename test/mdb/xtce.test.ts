@@ -455,7 +455,7 @@ describe('mdb/xtce', () => {
       writeFileSync(clean, xtce(telemetry('', '', concrete(3, ''))));
       writeFileSync(
         partial,
-        xtce(telemetry('', '<Parameter name="X" parameterTypeRef="U11" colour="3"/>', concrete(3, ''))),
+        xtce(telemetry('', '', concrete(3, '').replace('name="HK3"', 'name="HK3" colour="3"'))),
       );
       expect(parseMdbText({ ...readMdbText(partial) }).warnings).to.have.length(1);
       expect(() => parseMdbText({ ...readMdbText(partial), strict: true }))
@@ -471,6 +471,16 @@ describe('mdb/xtce', () => {
         code: 'ERR_MDB_XTCE_UNSUPPORTED',
       });
       expect(control.handle({ op: 'reload', file: 'clean.xml' })).to.deep.include({ ok: true });
+      // Not strict: the partial file loads, and the reload event says parts were left out.
+      const events: string[] = [];
+      const lenient = new MdbControl(new PacketProcessor(parseMdbText(readMdbText(clean))), silentLogger(), {
+        emit: (e) => events.push(e.message),
+        clock: new FakeClock(),
+      });
+      expect(lenient.handle({ op: 'reload', file: 'partial.xml' })).to.deep.include({ ok: true });
+      expect(events.at(-1)).to.match(
+        /loaded from partial\.xml \(2 parameters, 1 containers; 1 finding\(s\) left parts out/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
