@@ -3,15 +3,12 @@
 // Errors are one line; exit codes: 0 ok, 1 runtime failure, 2 usage or configuration
 // error, 3 refused by the server (NAK), 4 no server or connection lost.
 import { parseArgs } from 'node:util';
-import * as exportCommand from './cli/export.ts';
-import * as fetch from './cli/fetch.ts';
-import * as status from './cli/status.ts';
-import * as tail from './cli/tail.ts';
 import { ConfigError } from './config/errors.ts';
-import { loadConfig } from './config/load.ts';
-import { hashToken } from './config/token.ts';
 import { RuntimeError } from './server/node-check.ts';
-import { startServer } from './server/server.ts';
+import { version } from './version.ts';
+
+// Each command loads its own modules when it runs (import() below), so `scs --help` and the
+// client commands never load the server: start-up is what the command needs, not all of SCS.
 
 const HELP: Record<string, string> = {
   main: `Usage: scs <command> [options]
@@ -26,13 +23,15 @@ Commands:
   check-config FILE validate a configuration file (merged over config/default.json)
   mdb check FILE    what of a mission database (XTCE or JSON) imports, what is left out and why
 
-Run 'scs <command> --help' for the options of a command.
+Run 'scs <command> --help' for the options of a command; 'scs --version' prints the version.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 refused by the server (NAK),
 4 no server or connection lost. A closed stdout (scs export … | head) ends a command quietly, exit 0.`,
-  serve: `Usage: scs serve [--config FILE] [--port N] [--http-port N] [--actors N]
+  serve: `Usage: scs serve [--config FILE] [--host H] [--port N] [--http-port N] [--actors N]
 
   --config FILE    configuration merged over config/default.json
+  --host H         address the client port binds, default 127.0.0.1 (this machine only);
+                   0.0.0.0 or :: to serve other machines (server.host in the configuration)
   --port N         client TCP port (ICD-001), default 7300
   --http-port N    ops HTTP port (/metrics, /healthz, /readyz), default 7301
   --actors N       actor threads, default 2
@@ -68,6 +67,7 @@ async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       config: { type: 'string' },
+      host: { type: 'string' },
       port: { type: 'string' },
       'http-port': { type: 'string' },
       actors: { type: 'string' },
@@ -78,6 +78,7 @@ async function serve(argv: string[]): Promise<void> {
   if (values.help) return void console.log(HELP.serve);
   // SIGHUP's default action ends the process: until the server is up a reload request is kept
   // and done once it is (the database loaded at start may already be the new one; no harm).
+  const { startServer } = await import('./server/server.ts');
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let reloadPending = false;
   const reload = () => {
@@ -95,6 +96,7 @@ async function serve(argv: string[]): Promise<void> {
   server = await startServer({
     configFile: values.config,
     overrides: {
+      host: values.host,
       port: int('port', values.port),
       httpPort: int('http-port', values['http-port']),
       actors: int('actors', values.actors),
@@ -125,6 +127,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP.main);
     return command === undefined ? 2 : 0;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(version());
+    return 0;
+  }
   switch (command) {
     case 'serve':
       await serve(rest);
@@ -135,10 +141,13 @@ async function main(argv: string[]): Promise<number> {
     case 'fetch':
     case 'mdb': {
       // mdb loads (and compiles the schema of) the mission database code: only when asked for.
-      const cmd =
-        command === 'mdb'
-          ? await import('./cli/mdb.ts')
-          : { tail, status, export: exportCommand, fetch }[command];
+      const cmd = await {
+        tail: () => import('./cli/tail.ts'),
+        status: () => import('./cli/status.ts'),
+        export: () => import('./cli/export.ts'),
+        fetch: () => import('./cli/fetch.ts'),
+        mdb: () => import('./cli/mdb.ts'),
+      }[command]();
       if (rest.includes('--help')) {
         console.log(cmd.help);
         return 0;
@@ -166,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length > 1) throw new UsageError('token takes at most one TOKEN');
       const token = positionals[0] ?? (await readStdinLine());
       if (token.length < 8) throw new UsageError('a token must be at least 8 characters');
+      const { hashToken } = await import('./config/token.ts');
       console.log(hashToken(token));
       return 0;
     }
@@ -181,6 +191,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('check-config takes exactly one FILE');
+      const { loadConfig } = await import('./config/load.ts');
       loadConfig({ file: positionals[0] });
       console.log('ok');
       return 0;

@@ -9,6 +9,7 @@ export { validateConfig };
 
 /** Command-line flags that win over every file. */
 export interface CliOverrides {
+  readonly host?: string;
   readonly port?: number;
   readonly httpPort?: number;
   readonly actors?: number;

@@ -247,7 +247,7 @@ export const configSchema: SchemaObject = {
   required: ['agencies'],
   properties: {
     server: section({
-      host: text('0.0.0.0'),
+      host: text('127.0.0.1'),
       port: int(0, MAX_PORT, 7300),
       httpHost: text('127.0.0.1'),
       httpPort: int(0, MAX_PORT, 7301),

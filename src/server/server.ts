@@ -283,7 +283,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   });
   accepting = true;
   standing?.start();
-  log.info({ port, httpPort: ops.port, actors: config.server.actors, bootId: boot }, 'SCS listening');
+  log.info(
+    { host: config.server.host, port, httpPort: ops.port, actors: config.server.actors, bootId: boot },
+    'SCS listening',
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {

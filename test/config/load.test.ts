@@ -37,7 +37,7 @@ describe('config/load', () => {
     it('fills every section from the schema and keeps the demo agencies', () => {
       const c = loadConfig();
       expect(c.server).to.deep.equal({
-        host: '0.0.0.0',
+        host: '127.0.0.1',
         port: 7300,
         httpHost: '127.0.0.1',
         httpPort: 7301,
