@@ -49,6 +49,9 @@ export interface RecorderCounters {
   paused: boolean;
   /** Records deleted by retention. */
   retained: number;
+  /** Per ring, the position after the last committed record: a ring head minus this is the
+   * records acquired and not yet durable in the archive (the commit lag). */
+  committedPos: Record<Stream, number>;
 }
 
 export interface RecorderDeps {
@@ -110,6 +113,7 @@ export class Recorder {
   #diskFull = 0;
   #pausedSince: number | undefined;
   #retained = 0;
+  #committedPos: number[] = [];
   /** Records deleted by the retention pass under way. */
   #passDeleted = 0;
   #nextRetention = 0;
@@ -146,6 +150,7 @@ export class Recorder {
       this.#skipLost(ring, start);
     }
     this.#txStart = copy(this.#p);
+    this.#committedPos = [...this.#p.pos];
   }
 
   /** Starts recording (once); the promise settles when stop() has flushed, or rejects on an
@@ -171,6 +176,7 @@ export class Recorder {
       diskFull: this.#diskFull,
       paused: this.#pausedSince !== undefined,
       retained: this.#retained,
+      committedPos: byStream(this.#committedPos),
     };
   }
 
@@ -295,6 +301,7 @@ export class Recorder {
       this.#txCounts[ring] = 0;
     }
     this.#commits++;
+    this.#committedPos = [...this.#p.pos];
     const records = this.#txRecords;
     this.#txRecords = 0;
     this.#emit({ kind: 'committed', records, lastSeq: [...this.#p.lastSeq] });

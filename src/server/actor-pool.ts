@@ -16,6 +16,8 @@ export class ActorPool {
   readonly #pool: Piscina<SessionTask, SessionOutcome>;
   readonly #channel: BroadcastChannel;
   readonly #running = new Set<Promise<unknown>>();
+  readonly #actors: number;
+  #created = 0;
 
   constructor(init: ActorInit, actors: number, maxSessions: number) {
     this.#pool = new Piscina({
@@ -29,6 +31,16 @@ export class ActorPool {
       atomics: 'disabled',
     });
     this.#channel = new BroadcastChannel(init.controlChannel);
+    this.#actors = actors;
+    // piscina creates `actors` threads at start and one more for each that dies.
+    this.#pool.on('workerCreate', () => {
+      this.#created++;
+    });
+  }
+
+  /** Actor threads started to replace one that ended. */
+  get restarts(): number {
+    return Math.max(0, this.#created - this.#actors);
   }
 
   get threads(): number {

@@ -10,6 +10,7 @@ import type { Stream } from '../../protocol/constants.ts';
 import { ArchiveErrorCode } from '../archive/errors.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from '../archive/messages.ts';
 import { ArchiveQueryPool } from '../archive/query-pool.ts';
+import type { RecorderCounters } from '../archive/recorder.ts';
 import type { ArchiveConfig } from '../config/schema.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
@@ -95,6 +96,11 @@ export class ArchiveThread {
   #restartTimer: unknown;
   /** The code of the last failure, until a recorder is ready again. */
   #lastErrorCode: string | undefined;
+  /** Recording is paused: the disk is full (from the recorder's disk-full and resumed events). */
+  #diskFull = false;
+  #diskFullPauses = 0;
+  /** Callers of counters() waiting for the recorder's reply, oldest first (replies come in order). */
+  #countersWaiting: ((c: RecorderCounters | undefined) => void)[] = [];
 
   private constructor(path: string, data: RecorderWorkerData, log: Logger, opts: ArchiveThreadOptions) {
     this.path = path;
@@ -118,6 +124,34 @@ export class ArchiveThread {
   /** The ERR_* code of the last failure while no recorder runs; undefined once one is ready. */
   get lastErrorCode(): string | undefined {
     return this.#lastErrorCode;
+  }
+
+  /** Recording is paused because the disk is full (the recorder retries until there is room). */
+  get diskFull(): boolean {
+    return this.#diskFull;
+  }
+
+  /** Times recording paused for a full disk, over all recorder threads. */
+  get diskFullPauses(): number {
+    return this.#diskFullPauses;
+  }
+
+  /** The running recorder's counters; undefined while none runs or when it does not answer in time. */
+  counters(timeoutMs = 1000): Promise<RecorderCounters | undefined> {
+    const worker = this.#worker;
+    if (worker === null || !this.#recording) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const done = (c: RecorderCounters | undefined) => {
+        clearTimeout(timer);
+        const i = this.#countersWaiting.indexOf(done);
+        if (i >= 0) this.#countersWaiting.splice(i, 1);
+        resolve(c);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      timer.unref();
+      this.#countersWaiting.push(done);
+      worker.postMessage({ kind: 'counters' } satisfies ToRecorder);
+    });
   }
 
   /** The recorder thread under way, null while a restart is pending (tests kill it through this). */
@@ -179,7 +213,14 @@ export class ArchiveThread {
           this.#lastErrorCode = undefined;
           this.#recording = true;
           resolve(m.lastSeq);
+        } else if (m.kind === 'counters') {
+          this.#countersWaiting[0]?.(m.counters);
         } else if (m.kind === 'event') {
+          if (m.event.kind === 'disk-full') {
+            this.#diskFull = true;
+            this.#diskFullPauses++;
+          }
+          if (m.event.kind === 'resumed') this.#diskFull = false;
           this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
         } else if (m.kind === 'fatal') {
           failure ??= { code: m.code ?? ArchiveErrorCode.ERR_RECORDER_EXITED, message: m.message };
@@ -192,6 +233,8 @@ export class ArchiveThread {
       worker.on('exit', (exitCode) => {
         this.#worker = null;
         this.#recording = false;
+        this.#diskFull = false;
+        for (const waiting of [...this.#countersWaiting]) waiting(undefined);
         const cause = failure ?? {
           code: ArchiveErrorCode.ERR_RECORDER_EXITED,
           message: `the recorder thread exited with code ${exitCode}`,

@@ -18,12 +18,14 @@ import { usesDemoToken } from '../config/token.ts';
 import { StandingOrders } from '../export/standing.ts';
 import { parseMdbText, readMdbText } from '../mdb/load.ts';
 import { createMetrics } from '../metrics/counters.ts';
-import { createDownlinkMetrics } from '../metrics/downlink.ts';
+import { createDownlinkMetrics, DownlinkMetricsReader } from '../metrics/downlink.ts';
 import { createRegistry } from '../metrics/registry.ts';
+import { registerServiceMetrics } from '../metrics/service-registry.ts';
 import { createRingSet, RingSetReader } from '../ring/ring.ts';
 import { createValueTable } from '../ring/value-table.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
+import { version } from '../version.ts';
 import { createDisplay, displaySlots } from '../web/display.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
@@ -219,6 +221,33 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       ...(archive ? { archiveRestarts: () => archive.restarts } : {}),
     },
   });
+  registerServiceMetrics(registry, {
+    version: version(),
+    ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
+    actorRestarts: () => pool.restarts,
+    acquisitionRestarts: () => acquisition.restarts,
+    ...(archive
+      ? {
+          archive: {
+            path: archive.path,
+            get running() {
+              return archive.running;
+            },
+            get diskFull() {
+              return archive.diskFull;
+            },
+            get diskFullPauses() {
+              return archive.diskFullPauses;
+            },
+            counters: () => archive.counters(),
+            maxAgeDays: config.archive.maxAgeDays,
+            maxBytes: config.archive.maxBytes,
+          },
+        }
+      : {}),
+  });
+  const linkView = new DownlinkMetricsReader(downlinkMetrics);
+  const startedMs = Date.now();
   let accepting = false;
   // A port in use must not leave the threads started above running (the process would hang).
   const abort = async (err: unknown): Promise<never> => {
@@ -253,10 +282,26 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     health: () => ({
       ok: acquisition.running && pool.threads > 0 && archive?.running !== false,
       detail: {
+        version: version(),
+        uptimeSeconds: Math.round((Date.now() - startedMs) / 1000),
         acquisition: acquisition.running,
         ...(acquisition.running ? {} : { acquisitionError: acquisition.lastErrorCode ?? null }),
         archive: archive === undefined ? 'disabled' : archive.running,
         ...(archive && !archive.running ? { archiveError: archive.lastErrorCode ?? null } : {}),
+        archiveState:
+          archive === undefined
+            ? 'disabled'
+            : !archive.running
+              ? 'restarting'
+              : archive.diskFull
+                ? 'paused: disk full'
+                : 'recording',
+        links: linkView.links.map((l, i) => ({
+          id: l.id,
+          station: l.station,
+          up: linkView.link(i, 'up') === 1,
+          syncLocked: linkView.link(i, 'syncLocked') === 1,
+        })),
         actors: pool.threads,
         openSockets: listener.openSockets,
       },
