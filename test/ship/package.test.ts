@@ -13,12 +13,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ScsClient } from '../../protocol/client.ts';
 import { MessageType } from '../../protocol/constants.ts';
+import { freePort } from '../support/ports.ts';
 import { runProcess } from '../support/process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -32,14 +32,6 @@ function machineNodeMajor(): number | undefined {
   if (!existsSync(MACHINE_NODE)) return undefined;
   const r = spawnSync(MACHINE_NODE, ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? Number(/^v(\d+)/.exec(r.stdout)?.[1]) : undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function listening(child: ChildProcess): Promise<void> {

@@ -3,12 +3,12 @@
 // (simulator and archive on) and holds every series the rules and the dashboard use.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { ScsServer } from '../../src/server/server.ts';
 import { version } from '../../src/version.ts';
+import { freePort } from '../support/ports.ts';
 import { runProcess } from '../support/process.ts';
 import { startConfiguredServer } from '../support/server.ts';
 
@@ -37,14 +37,6 @@ interface Panel {
 function dashboardExprs(): string[] {
   const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
   return d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
