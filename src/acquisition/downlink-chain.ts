@@ -75,8 +75,11 @@ export class DownlinkChain {
   /** Input is a byte stream with frame synchronisation (not blocks). */
   #stream = false;
   #sync: SyncState = SyncState.SEARCH;
+  /** Link and sync changes are logged too (operators read logs; clients read the events). */
+  readonly #log: Pick<Logger, 'warn' | 'info'> | undefined;
 
   constructor(opts: DownlinkChainOptions) {
+    this.#log = opts.log;
     this.linkId = opts.linkId;
     this.station = opts.config.station;
     this.#sink = opts.sink;
@@ -154,6 +157,9 @@ export class DownlinkChain {
       ? (['INFO', 'LINK_UP', 'Acquisition of signal'] as const)
       : (['WARNING', 'LINK_DOWN', 'Loss of signal'] as const);
     this.#event(severity, type, `${what} at ${this.station} (link ${this.linkId}): ${reason}`);
+    const fields = { link: this.linkId, station: this.station, reason };
+    if (up) this.#log?.info(fields, `acquisition of signal (AOS) on link ${this.linkId}`);
+    else this.#log?.warn(fields, `loss of signal (LOS) on link ${this.linkId}: ${reason}`);
     this.publish(true);
   }
 
@@ -174,8 +180,14 @@ export class DownlinkChain {
     const sync = this.pipeline.syncState;
     if (sync === this.#sync) return;
     this.#sync = sync;
-    if (sync === SyncState.LOCK) this.#event('INFO', 'SYNC_LOCK', `Frame sync locked at ${this.station}`);
-    else this.#event('WARNING', 'SYNC_LOSS', `Frame sync lost at ${this.station}: searching`);
+    const fields = { link: this.linkId, station: this.station };
+    if (sync === SyncState.LOCK) {
+      this.#event('INFO', 'SYNC_LOCK', `Frame sync locked at ${this.station}`);
+      this.#log?.info(fields, `frame sync locked on link ${this.linkId}`);
+    } else {
+      this.#event('WARNING', 'SYNC_LOSS', `Frame sync lost at ${this.station}: searching`);
+      this.#log?.warn(fields, `frame sync lost on link ${this.linkId}: searching`);
+    }
   }
 
   /** Bad input is logged once per burst, not per byte or frame. */

@@ -29,8 +29,8 @@ export class RefusalLog {
     this.#clock = clock;
   }
 
-  /** A connection from `remote` (an address, no port) refused with `code`. */
-  note(remote: string, code: string, reason: string): void {
+  /** A connection from `remote` (an address, no port) refused with `code`; `agency`: the one its REQUEST named. */
+  note(remote: string, code: string, reason: string, agency?: string): void {
     let key = `${remote}\0${code}`;
     let entry = this.#entries.get(key);
     if (entry === undefined && this.#entries.size >= MAX_KEYS) {
@@ -43,7 +43,7 @@ export class RefusalLog {
       return;
     }
     this.#entries.set(key, { remote, code, reason, more: 0 });
-    this.#log.info({ remote, code, reason }, 'refused');
+    this.#log.info({ remote, code, reason, ...(agency === undefined ? {} : { agency }) }, 'refused');
     this.#timer ??= this.#clock.setTimeout(() => this.flush(), REFUSAL_LOG_INTERVAL_MS);
   }
 

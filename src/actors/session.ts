@@ -1,4 +1,5 @@
 // One client connection, from its first byte to its close: ICD-001 §4 in order.
+
 import type { Socket } from 'node:net';
 import { ByeReason, MAX_CLIENT_BODY, MessageType, NakCode } from '../../protocol/constants.ts';
 import { decodeBody, FrameDecoder } from '../../protocol/decoder.ts';
@@ -10,6 +11,7 @@ import { AgencyCounter } from '../metrics/counters.ts';
 import type { Logger } from '../util/logger.ts';
 import { archiveForbidden, authorize, type Grant } from './authorize.ts';
 import { sinceNeedsArchive } from './backfill.ts';
+import { closeInWords } from './close-reason.ts';
 import type { ActorContext } from './context.ts';
 import { Refusal } from './errors.ts';
 import type { Fanout } from './fanout.ts';
@@ -64,6 +66,13 @@ export class Session {
   #flushTimer: unknown;
   #heartbeat: HeartbeatTimer;
   #reason = 'closed';
+  /** The text of the NAK that ended the session, for its "session closed" line. */
+  #nakReason: string | undefined;
+  /** The agency a REQUEST named, before (or without) admission: NAK lines carry it. */
+  #claimedAgency: string | undefined;
+  readonly #openedMs: number;
+  /** What this session was sent, for its "session closed" line (Subscription adds to it). */
+  readonly sent = { records: 0, bytes: 0, skipped: 0 };
   #resolve!: (o: SessionOutcome) => void;
   readonly closed: Promise<SessionOutcome>;
 
@@ -76,6 +85,7 @@ export class Session {
     this.#out = new Outbound(task.socket, ctx.clock);
     this.#baseLog = ctx.logger.child({ remote: `${task.remoteAddress}:${task.remotePort}` });
     this.#log = this.#baseLog;
+    this.#openedMs = ctx.clock.monoMs();
     this.#heartbeat = new HeartbeatTimer(ctx.clock, ctx.config.server.heartbeatMs, () =>
       this.#sendHeartbeat(),
     );
@@ -198,6 +208,8 @@ export class Session {
     } catch (err) {
       return this.nak(NakCode.MALFORMED, `REQUEST body: ${(err as Error).message}`, frame.seq);
     }
+    const agency = (body as { agency?: unknown } | null)?.agency;
+    if (typeof agency === 'string') this.#claimedAgency = agency.slice(0, 64);
     const checked = checkRequest(body);
     if (!checked.ok) return this.nak(NakCode.INVALID_REQUEST, checked.reason, frame.seq);
     const req = checked.request;
@@ -316,9 +328,11 @@ export class Session {
   nak(code: NakCode, reason: string, requestSeq?: number): void {
     if (!this.open) return;
     this.#ctx.metrics.nak(code);
-    // A connection never admitted is summarised per address (refusal-log.ts); a session's NAK is its own line.
-    if (this.#clientId === null) this.#ctx.refusals.note(this.#remote, code, reason);
+    // A connection never admitted is summarised per address (refusal-log.ts), with the agency its
+    // REQUEST named; a session's NAK is its own line (its logger carries the agency).
+    if (this.#clientId === null) this.#ctx.refusals.note(this.#remote, code, reason, this.#claimedAgency);
     else this.#log.info({ code, reason }, 'NAK');
+    this.#nakReason = reason;
     this.#out.send(
       MessageType.NAK,
       requestSeq === undefined ? { code, reason } : { code, reason, requestSeq },
@@ -404,7 +418,16 @@ export class Session {
     if (this.#grant) this.#ctx.metrics.add(AgencyCounter.SESSIONS_CLOSED, this.#grant.agency.index, 1);
     // A refused connection's close is in its refusal line.
     if (this.#clientId !== null || !this.#reason.startsWith('NAK '))
-      this.#log.info({ reason: this.#reason }, 'session closed');
+      this.#log.info(
+        {
+          reason: this.#reason,
+          durationMs: Math.round(this.#ctx.clock.monoMs() - this.#openedMs),
+          records: this.sent.records,
+          bytes: this.sent.bytes,
+          skipped: this.sent.skipped,
+        },
+        `session closed: ${closeInWords(this.#reason, this.#nakReason)}`,
+      );
     this.#resolve({ clientId: this.#clientId, agency: this.#grant?.agency.id ?? null, reason: this.#reason });
   }
 }

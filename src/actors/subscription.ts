@@ -302,6 +302,10 @@ export class Subscription implements Subscriber {
   #send(live: boolean, data: SharedData): void {
     const bytes = this.#session.out.sendData(data, this.#skipped);
     this.#backlog?.queued(bytes, this.#ctx.clock.nowMs());
+    const sent = this.#session.sent;
+    sent.records += data.count;
+    sent.bytes += bytes;
+    sent.skipped += this.#skipped;
     // Counted when reported: records skipped and then caught up on drain are not skipped.
     if (this.#skipped > 0) this.#ctx.metrics.add(AgencyCounter.SKIPPED, this.#agency, this.#skipped);
     this.#skipped = 0;
