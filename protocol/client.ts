@@ -5,7 +5,7 @@ import net from 'node:net';
 import { MAX_SERVER_BODY, MessageType } from './constants.ts';
 import { decodeBody, FrameDecoder } from './decoder.ts';
 import { encodeMessage } from './encode.ts';
-import { ClientError, NakError } from './errors.ts';
+import { ClientError, ClientErrorCode, NakError } from './errors.ts';
 import type { AckBody, RequestBody } from './types.ts';
 
 /** One received message; `body` is the decoded msgpack map (undefined for an empty body). */
@@ -55,6 +55,8 @@ function isAck(body: Record<string, unknown> | undefined): body is Record<string
 export class ScsClient extends EventEmitter {
   readonly #socket: net.Socket;
   readonly #decoder = new FrameDecoder({ maxBody: MAX_SERVER_BODY });
+  /** A whole message has arrived: the peer speaks ICD-001 (see notIcd). */
+  #heard = false;
   readonly #highWaterMark: number;
   readonly #queueing: boolean;
   readonly #timeoutMs: number;
@@ -197,9 +199,10 @@ export class ScsClient extends EventEmitter {
     try {
       frames = this.#decoder.push(chunk);
     } catch (err) {
-      this.#fail(err as Error);
+      this.#fail(this.#heard ? (err as Error) : (notIcd(chunk, this.#socket) ?? (err as Error)));
       return;
     }
+    if (frames.length > 0) this.#heard = true;
     for (const frame of frames) {
       let body: Record<string, unknown> | undefined;
       try {
@@ -289,4 +292,17 @@ export class ScsClient extends EventEmitter {
     }
     this.emit('close', this.#failure);
   }
+}
+
+/**
+ * The usual wrong port is an HTTP one (SCS's own ops port, 7301): say so rather than report a
+ * bad sync marker. ERR_NOT_ICD is final for that server (the SDK does not retry it).
+ */
+function notIcd(first: Buffer, socket: net.Socket): ClientError | undefined {
+  if (first.subarray(0, 5).toString('latin1') !== 'HTTP/') return undefined;
+  return new ClientError(
+    ClientErrorCode.ERR_NOT_ICD,
+    `${socket.remoteAddress}:${socket.remotePort} answers in HTTP: it is not an SCS client port ` +
+      '(that is 7300 by default; 7301 is the ops HTTP port)',
+  );
 }

@@ -56,6 +56,8 @@ export const ClientErrorCode = {
   ERR_SERVER_LOST: 'ERR_SERVER_LOST',
   /** The server sent a message the client cannot interpret (e.g. an ACK body that is not a map). */
   ERR_BAD_MESSAGE: 'ERR_BAD_MESSAGE',
+  /** The peer does not speak ICD-001 (e.g. it answered in HTTP: an ops port). */
+  ERR_NOT_ICD: 'ERR_NOT_ICD',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -2,7 +2,7 @@
 // `scs` command line: serve, token, check-config here, the client commands in src/cli/.
 // Errors are one line; exit codes: 0 ok, 1 runtime failure, 2 usage or configuration
 // error, 3 refused by the server (NAK), 4 no server or connection lost.
-import { parseArgs } from 'node:util';
+import { parseOptions } from './cli/options.ts';
 import { ConfigError } from './config/errors.ts';
 import { RuntimeError } from './server/node-check.ts';
 import { version } from './version.ts';
@@ -39,7 +39,8 @@ Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 refused by the se
 SIGHUP reloads the mission database from its file (a bad one is refused; the one in force stays).`,
   token: `Usage: scs token [TOKEN]
 
-Prints the tokenHash to put in an agency's configuration. Without TOKEN it reads one line from stdin.`,
+Prints the tokenHash to put in an agency's configuration. Without TOKEN it asks for one on a
+terminal (what you type is not shown; Enter ends it), or reads the first line of stdin.`,
   'check-config': `Usage: scs check-config FILE
 
 Validates FILE merged over config/default.json, standing orders included; prints "ok",
@@ -56,14 +57,8 @@ function int(name: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
-async function readStdinLine(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += chunk;
-  return text.split(/\r?\n/)[0] ?? '';
-}
-
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       config: { type: 'string' },
@@ -162,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'token': {
-      const { values, positionals } = parseArgs({
+      const { values, positionals } = parseOptions({
         args: rest,
         options: { help: { type: 'boolean' } },
         allowPositionals: true,
@@ -173,14 +168,23 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (positionals.length > 1) throw new UsageError('token takes at most one TOKEN');
-      const token = positionals[0] ?? (await readStdinLine());
+      let token = positionals[0];
+      if (token === undefined) {
+        const { readSecretLine } = await import('./cli/secret.ts');
+        try {
+          token = await readSecretLine(process.stdin, process.stderr, 'Token (not shown): ');
+        } catch (err) {
+          if ((err as { code?: string }).code === 'ERR_INTERRUPTED') return 130;
+          throw err;
+        }
+      }
       if (token.length < 8) throw new UsageError('a token must be at least 8 characters');
       const { hashToken } = await import('./config/token.ts');
       console.log(hashToken(token));
       return 0;
     }
     case 'check-config': {
-      const { values, positionals } = parseArgs({
+      const { values, positionals } = parseOptions({
         args: rest,
         options: { help: { type: 'boolean' } },
         allowPositionals: true,

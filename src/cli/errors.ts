@@ -20,6 +20,8 @@ export const CliErrorCode = {
   UNREACHABLE: 'ERR_UNREACHABLE',
   /** The server answered something unusable. */
   BAD_ANSWER: 'ERR_BAD_ANSWER',
+  /** Ctrl-C at a prompt. */
+  INTERRUPTED: 'ERR_INTERRUPTED',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

@@ -2,7 +2,6 @@
 // on the server machine. The archive is opened read-only, so it runs while the server records.
 // Also the argument parsing that `scs fetch` shares.
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { AnyRecord } from '../../protocol/types.ts';
 import { ArchiveError } from '../archive/errors.ts';
@@ -31,7 +30,8 @@ import {
   usage,
   wholeNumber,
 } from './io.ts';
-import { progressBar, type TtyLike } from './progress.ts';
+import { parseOptions } from './options.ts';
+import { formatMiB, progressBar, type TtyLike } from './progress.ts';
 
 /** Options of the export itself, shared with `scs fetch`. */
 export const SPEC_HELP = `  --stream S      frames | packets | parameters | events (default parameters)
@@ -175,7 +175,11 @@ export async function exportWithProgress(
     bar?.clear();
     if (!quiet) {
       const where = result.files.length > 0 ? ` to ${result.files.join(', ')}` : '';
-      errorLine(io, command, `${result.records} records, ${result.bytes} bytes${where}`);
+      errorLine(
+        io,
+        command,
+        `${result.records.toLocaleString('en-US')} records, ${formatMiB(result.bytes)}${where}`,
+      );
     }
     return result;
   } catch (err) {
@@ -214,7 +218,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let reader: ArchiveReader | undefined;
   let output: ExportOutput | undefined;
   try {
-    const { values: v } = parseArgs({
+    const { values: v } = parseOptions({
       args: argv,
       options: { ...SPEC_OPTIONS, config: { type: 'string' }, archive: { type: 'string' } },
       strict: true,

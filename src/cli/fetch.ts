@@ -1,6 +1,5 @@
 // `scs fetch`: the same exports as `scs export`, through the network as an ICD client
 // (`mode: archive`), so a remote agency gets files without access to the server machine.
-import { parseArgs } from 'node:util';
 import type { AnyRecord } from '../../protocol/types.ts';
 import type { ExportOutput } from '../export/run.ts';
 import { archiveRequest, type ExportSpec, recordFilter } from '../export/spec.ts';
@@ -16,6 +15,7 @@ import {
   specFromArgs,
 } from './export.ts';
 import { type CliIo, errorLine, usage, wholeNumber } from './io.ts';
+import { parseOptions } from './options.ts';
 
 export const help = `Usage: scs fetch --from T [options]
 
@@ -67,6 +67,9 @@ async function* fetched(
   const keep = recordFilter(spec);
   const request = { ...archiveRequest(spec), ...(speed === undefined ? {} : { speed }) };
   for await (const record of session.request(request)) {
+    // The SDK marks records older than the ACK as catch-up; an archive file has no such field,
+    // and fetch writes what export writes.
+    delete (record as { catchUp?: true }).catchUp;
     if (keep === null || keep(record)) yield record;
   }
 }
@@ -75,7 +78,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let session: Session | undefined;
   let output: ExportOutput | undefined;
   try {
-    const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+    const { values: v } = parseOptions({
+      args: argv,
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    });
     if (v.help) {
       io.stdout.write(`${help}\n`);
       return ExitCode.OK;

@@ -20,16 +20,10 @@ export interface TtyLike extends OutStream {
 const REDRAW_MS = 100;
 const BAR_CELLS = 24;
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
+/** A size in MiB, as every size the export commands print is (0.01 MiB and up: 2 decimals below 10). */
+export function formatMiB(n: number): string {
+  const mib = n / 1_048_576;
+  return `${mib.toFixed(mib < 10 ? 2 : 1)} MiB`;
 }
 
 /** The bar's text for `state` within [from, to), cut to `columns`. */
@@ -38,7 +32,7 @@ export function progressLine(state: ProgressState, from: number, to: number, col
   const filled = Math.round(share * BAR_CELLS);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_CELLS - filled)}]`;
   const pct = `${Math.floor(share * 100)}%`.padStart(4);
-  const line = `${bar} ${pct}  ${state.records.toLocaleString('en-US')} records  ${formatBytes(state.bytes)}  ${isoUs(state.time).slice(0, 19)}Z`;
+  const line = `${bar} ${pct}  ${state.records.toLocaleString('en-US')} records  ${formatMiB(state.bytes)}  ${isoUs(state.time).slice(0, 19)}Z`;
   return line.slice(0, Math.max(10, columns - 1));
 }
 

@@ -1,10 +1,10 @@
 // `scs status`: the server's state from its ops endpoint (/metrics, /healthz), as tables
 // or one JSON object.
 import http from 'node:http';
-import { parseArgs } from 'node:util';
 import { NakCode, STREAMS } from '../../protocol/constants.ts';
 import { CliError, CliErrorCode, ExitCode } from './errors.ts';
 import { type CliIo, errorLine, isUsageError, usage, wholeNumber } from './io.ts';
+import { parseOptions } from './options.ts';
 import { parsePrometheus, type Sample } from './prometheus.ts';
 
 export const help = `Usage: scs status [--host H] [--port N] [--timeout MS] [--json]
@@ -315,7 +315,7 @@ function readHealth(answer: Answer): ServerStatus['health'] {
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
-    const { values: v } = parseArgs({
+    const { values: v } = parseOptions({
       args: argv,
       options: {
         host: { type: 'string' },

@@ -1,10 +1,10 @@
 // `scs tail`: live records of one stream, as text lines or JSON Lines, through the SDK
 // (so it reconnects, fails over and reports freshness like any SDK user).
-import { parseArgs } from 'node:util';
 import { SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
 import { NakError, SdkError, SdkErrorCode, Session, type SessionRequest } from '../sdk/index.ts';
 import { ExitCode } from './errors.ts';
 import { type CliIo, errorLine, isUsageError, usage, wholeNumber, writeOut } from './io.ts';
+import { parseOptions } from './options.ts';
 import { humanLine, jsonLine } from './tail-format.ts';
 
 export const help = `Usage: scs tail [options]
@@ -75,7 +75,7 @@ const FILTER_STREAMS: Record<string, readonly Stream[]> = {
 };
 
 function parse(argv: string[], env: Record<string, string | undefined>): TailArgs | { help: true } {
-  const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values: v } = parseOptions({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   if (v.help) return { help: true };
   const stream = (v.stream ?? 'parameters') as Stream;
   if (!STREAMS.includes(stream))
@@ -132,6 +132,18 @@ function exitCodeOf(err: unknown): ExitCode {
   return ExitCode.FAILURE;
 }
 
+/** What a server's BYE reason means for the person reading the tail. */
+const BYE_WORDS: Readonly<Record<string, string>> = {
+  SHUTDOWN: 'the server is shutting down',
+  SLOW_CONSUMER: 'this tail read too slowly for its delivery',
+};
+
+function inWords(message: string): string {
+  const bye = /BYE (\w+)/.exec(message)?.[1];
+  const words = bye === undefined ? undefined : BYE_WORDS[bye];
+  return words === undefined ? message : `${message} (${words})`;
+}
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args: TailArgs | { help: true };
   try {
@@ -158,9 +170,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   session.on('connect', (c) => notice(`connected to ${c.server.host}:${c.server.port} as ${c.clientId}`));
   // Once we end the session ourselves, its going 'lost' is no news.
   let ending = false;
-  session.on('freshness', (state, previous) => {
-    // lost → stale is a new connection, already told by 'connected'.
-    if (!ending && !(previous === 'lost' && state === 'stale')) notice(state);
+  // Only freshness that means trouble: the feed lost, and live again after that. stale and live
+  // alternate with every quiet spell of a sparse stream (events, a narrow filter): no news.
+  let wasLost = false;
+  session.on('freshness', (state) => {
+    if (ending) return;
+    if (state === 'lost') {
+      wasLost = true;
+      notice('lost');
+    } else if (state === 'live' && wasLost) {
+      wasLost = false;
+      notice('live');
+    }
+  });
+  session.on('disconnect', (d) => {
+    if (!ending && d.error) notice(`disconnected: ${inWords(d.error.message)}`);
   });
   session.on('reconnecting', (r) => notice(`reconnecting in ${r.delayMs} ms (round ${r.round})`));
   session.on('gap', (g) => {
@@ -186,7 +210,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     let n = 0;
     for await (const record of session.request(a.request)) {
       await writeOut(io.stdout, `${a.json ? jsonLine(record) : humanLine(a.request.stream, record)}\n`);
-      if (++n >= a.count || readerGone) break;
+      if (++n >= a.count || readerGone) {
+        ending = true; // --count reached: the end of the session is ours, not news
+        break;
+      }
     }
     return ExitCode.OK;
   } catch (err) {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { type Message, ScsClient } from '../../protocol/client.ts';
 import { MessageType, NakCode, type Stream } from '../../protocol/constants.ts';
-import { ClientError, NakError } from '../../protocol/errors.ts';
+import { ClientError, ClientErrorCode, NakError } from '../../protocol/errors.ts';
 import type { AckBody, HeartbeatBody, RequestBody } from '../../protocol/types.ts';
 import { backoffDelay } from './backoff.ts';
 import { catchUpThrough, markCatchUp, NONE } from './catch-up.ts';
@@ -229,7 +229,10 @@ export class Session extends EventEmitter<SessionEvents> {
           if (gapReason !== undefined) this.emit('gap', { afterSeq: lastSeq, server, reason: gapReason });
           return conn;
         } catch (err) {
-          if (!(err instanceof NakError)) {
+          if (err instanceof ClientError && err.code === ClientErrorCode.ERR_NOT_ICD && n === 1) {
+            // Not a server that will come back: retrying an HTTP port cannot help.
+            throw new SdkError(SdkErrorCode.NO_SERVER, err.message);
+          } else if (!(err instanceof NakError)) {
             failures.push(`${where(server)}: ${(err as Error).message}`);
           } else if (resume && since !== undefined && err.code === NakCode.ARCHIVE_UNAVAILABLE) {
             // Same server again, at the live edge: records after `since` may be lost, and we say so.

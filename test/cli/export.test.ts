@@ -105,7 +105,7 @@ describe('scs export (run as a process)', function () {
     for (let s = 1; s < 100; s++) if (s % 3 === 1 && s % 2 === 1) want.push(s);
     expect(packets.map((p) => p.ssc)).to.deep.equal(want);
     expect(r.stderr).to.equal(
-      `scs export: ${want.length} records, ${readFileSync(out).length} bytes to ${out}\n`,
+      `scs export: ${want.length} records, ${(readFileSync(out).length / 1_048_576).toFixed(2)} MiB to ${out}\n`,
     );
     expect(r.stdout).to.equal('');
   });

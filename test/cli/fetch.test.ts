@@ -111,7 +111,7 @@ describe('scs fetch (run as a process against a real server)', function () {
       1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39,
     ]);
     expect(packets.every((p) => p.vcid === 1 && p.apid === 101 && p.station === 'TEST')).to.equal(true);
-    expect(r.stderr).to.match(/^scs fetch: 20 records, \d+ bytes to .*vc1_\d{14}\n$/);
+    expect(r.stderr).to.match(/^scs fetch: 20 records, \d+\.\d\d MiB to .*vc1_\d{14}\n$/);
   });
 
   it('fetches parameters by glob as JSON Lines on stdout', () => {
