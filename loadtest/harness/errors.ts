@@ -10,6 +10,8 @@ export const HarnessErrorCode = {
   ERR_HARNESS_TIMEOUT: 'ERR_HARNESS_TIMEOUT',
   /** A child process exited or reported a fatal error before its job was done. */
   ERR_HARNESS_CHILD: 'ERR_HARNESS_CHILD',
+  /** --target: nothing accepts a connection there. */
+  ERR_HARNESS_CONNECT: 'ERR_HARNESS_CONNECT',
 } as const;
 export type HarnessErrorCode = (typeof HarnessErrorCode)[keyof typeof HarnessErrorCode];
 

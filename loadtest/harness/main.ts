@@ -15,6 +15,7 @@ import { checkExpectations } from './expect.ts';
 import type { ClientProcOptions, GroupReport, ServerProcOptions } from './ipc.ts';
 import { buckets, newHistogram, summarize } from './latency.ts';
 import { loadScenario } from './load-scenario.ts';
+import { probeTarget } from './probe.ts';
 import { Progress } from './progress.ts';
 import { renderReport } from './report-html.ts';
 import type { RunResult } from './result.ts';
@@ -62,6 +63,7 @@ async function run(argv: readonly string[]): Promise<number> {
     let port: number;
     if (args.target !== undefined) {
       ({ host, port } = args.target);
+      await probeTarget(host, port);
     } else {
       stateDir = mkdtempSync(join(os.tmpdir(), 'scs-loadtest-'));
       const options: ServerProcOptions = {

@@ -57,12 +57,14 @@ const lb = r.latencyBuckets;
 chart('histogram', { title: 'Latency histogram (all realtime records)', scales: { x: { time: false, distr: 3 }, y: zero }, axes: [{ label: 'ms (bucket upper bound)' }, { label: 'records', size: 70 }],
   series: [{ label: 'ms' }, { label: 'records', fill: colors[0] + '88', stroke: colors[0], paths: bars, points: { show: false } }] },
   [lb.upperMs, lb.counts]);
-const cats = Object.entries(r.agencies).flatMap(([a, v]) => [[a + '\\nadmitted', v.admitted], ...Object.entries(v.naks).map(([c, n]) => [a + '\\n' + c, n])]);
+// Admissions and refusals in two series, so NAK bars never read as admissions: green ACK, red NAK.
+const cats = Object.entries(r.agencies).flatMap(([a, v]) => [[a + '\\nadmitted', v.admitted, 'ack'], ...Object.entries(v.naks).map(([c, n]) => [a + '\\nNAK ' + c, n, 'nak'])]);
 const named = (names) => ({ values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? names[t] ?? '' : '')), incrs: [1], size: 44 });
 chart('agencies', { title: 'Admissions per agency (ACK and NAK by code)', scales: { x: { time: false, range: [-0.5, Math.max(1, cats.length) - 0.5] }, y: zero },
   axes: [named(cats.map((c) => c[0])), { label: 'sessions' }],
-  series: [{ label: 'agency' }, { label: 'sessions', fill: colors[2] + 'aa', stroke: colors[2], paths: bars, points: { show: false } }] },
-  [cats.map((_, i) => i), cats.map((c) => c[1])]);
+  series: [{ label: 'agency' }, { label: 'admitted (ACK)', fill: colors[2] + 'aa', stroke: colors[2], paths: bars, points: { show: false } },
+    { label: 'refused (NAK)', fill: colors[1] + 'aa', stroke: colors[1], paths: bars, points: { show: false } }] },
+  [cats.map((_, i) => i), cats.map((c) => (c[2] === 'ack' ? c[1] : null)), cats.map((c) => (c[2] === 'nak' ? c[1] : null))]);
 const nakCodes = Object.keys(r.totals.naks);
 if (nakCodes.length === 0) document.getElementById('naks').append(el('p', {}, 'NAKs by code: none in this run.'));
 else

@@ -53,7 +53,6 @@ export class Session implements IcdSink {
     // as the bytes take at its rate; the kernel buffers fill and TCP slows the server down.
     const buffer =
       slow === undefined ? sharedReadBuffer : Buffer.allocUnsafe(Math.max(512, Math.min(65_536, slow >> 2)));
-    group.counters.connects++;
     this.#socket = net.connect({
       host: group.host,
       port: group.port,
@@ -68,7 +67,11 @@ export class Session implements IcdSink {
         },
       },
     });
-    this.#socket.on('connect', () => this.#start());
+    // Counted once connected: a refused or failed connect is not a connect (it ends as an error).
+    this.#socket.on('connect', () => {
+      group.counters.connects++;
+      this.#start();
+    });
     this.#socket.on('error', (err: NodeJS.ErrnoException) => {
       this.#endReason = `error ${err.code ?? err.message}`;
     });

@@ -216,6 +216,8 @@ export function render(s: ServerStatus): string {
   const h = s.health;
   const detail = h
     ? Object.entries(h.detail)
+        // Lists (links) have their own section below.
+        .filter(([, v]) => typeof v !== 'object' || v === null)
         .map(([k, v]) => `${k} ${String(v)}`)
         .join(', ')
     : '';

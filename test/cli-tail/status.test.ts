@@ -62,7 +62,7 @@ describe('scs status (run() with captured io, real server)', () => {
     expect(await run(['--port', String(server.httpPort)], c.io), c.err.join('') + c.out.join('')).to.equal(0);
     const out = lines(c.out);
     expect(out[0]).to.match(
-      /^server 127\.0\.0\.1:\d+ {2}healthy \(acquisition true, archive disabled, actors 2, openSockets \d+\)$/,
+      /^server 127\.0\.0\.1:\d+ {2}healthy \(version [\d.]+, uptimeSeconds \d+, acquisition true, archive disabled, archiveState disabled, actors 2, openSockets \d+\)$/,
     );
     expect(out[1]).to.equal('links: none configured');
     expect(out[2]).to.match(/^agency\s+sessions\s+acks\s+records\s+bytes\s+skipped\s+slow-closes$/);

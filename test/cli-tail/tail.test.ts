@@ -69,7 +69,7 @@ describe('scs tail (run() with captured io, real server)', () => {
       [[...base(), '--stream', 'telemetry'], /--stream must be one of/],
       [[...base(), '--stream', 'frames', '--vcid', '64'], /--vcid must be a whole number 0 … 63/],
       [[...base(), '--rate', '0'], /--rate must be a number > 0/],
-      [[...base(), '--colour'], /Unknown option '--colour'/],
+      [[...base(), '--colour'], /unknown option '--colour'/],
       [[...base(), 'extra'], /Unexpected argument 'extra'/],
     ];
     for (const [args, message] of cases) {

@@ -6,11 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { GroupState } from '../../loadtest/harness/group-state.ts';
+import type { GroupShare } from '../../loadtest/harness/ipc.ts';
+import { newHistogram } from '../../loadtest/harness/latency.ts';
 import { loadScenario, parseScenario } from '../../loadtest/harness/load-scenario.ts';
 import type { RunResult } from '../../loadtest/harness/result.ts';
 import { serverConfig } from '../../loadtest/harness/server-config.ts';
+import { Session as HarnessSession } from '../../loadtest/harness/session.ts';
 import { startServer } from '../../src/server/server.ts';
 import { silentLogger } from '../../src/util/logger.ts';
+import { freePort } from '../support/ports.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCENARIOS = new URL('../../loadtest/scenarios/', import.meta.url);
@@ -194,6 +199,46 @@ describe('load-test harness (npm run loadtest)', function () {
     } finally {
       await server.close();
     }
+  });
+
+  it('--target with nothing listening: one line "cannot connect", exit 2, nothing started', async () => {
+    const port = await freePort();
+    const run = await loadtest(['--scenario', 'ci-hostile', '--target', `127.0.0.1:${port}`, '--out', dir]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.equal(
+      `loadtest: cannot connect to 127.0.0.1:${port}: ECONNREFUSED (ERR_HARNESS_CONNECT)\n`,
+    );
+    expect(run.stdout).to.equal('');
+  });
+
+  it('a refused connect is never counted as a connect, only as an end by error', async () => {
+    const share: GroupShare = {
+      name: 'g',
+      kind: 'subscribe',
+      count: 1,
+      perSec: 0,
+      startSec: 0,
+      agency: 'alpha',
+      token: 't',
+      stream: 'frames',
+      holdMs: 0,
+      lookbackSec: 0,
+      realtime: true,
+      lossMeasurable: true,
+    };
+    const group = new GroupState(share, '127.0.0.1', await freePort(), newHistogram());
+    await new Promise<void>((resolve) => new HarnessSession(group, () => resolve()));
+    expect(group.counters.connects).to.equal(0);
+    expect(group.ended).to.deep.equal({ 'error ECONNREFUSED': 1 });
+  });
+
+  it('the report colours NAKs apart from admissions (two series, red and green)', async () => {
+    const run = await loadtest(['--scenario', 'ci-connect-storm', '--out', dir]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).to.include("label: 'admitted (ACK)', fill: colors[2]");
+    expect(html).to.include("label: 'refused (NAK)', fill: colors[1]");
+    expect(html).to.include("'\\nNAK ' + c");
   });
 
   it('an invalid scenario is refused before anything starts, naming the file and the field', async () => {
