@@ -5,10 +5,8 @@ import { Writable } from 'node:stream';
 import { SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { AnyRecord } from '../../protocol/types.ts';
 import { ArchiveError } from '../archive/errors.ts';
-import { ArchiveReader } from '../archive/query.ts';
+import type { ArchiveReader } from '../archive/query.ts';
 import { ConfigError } from '../config/errors.ts';
-import { loadConfig } from '../config/load.ts';
-import { archiveRecords } from '../export/archive-source.ts';
 import { ExportError, ExportErrorCode } from '../export/errors.ts';
 import { type ExportOutput, type ExportResult, outputFor, runExport } from '../export/run.ts';
 import {
@@ -19,7 +17,6 @@ import {
   type ExportSpec,
 } from '../export/spec.ts';
 import { parseTimeArg } from '../export/time.ts';
-import { archivePath } from '../server/archive.ts';
 import { ExitCode } from './errors.ts';
 import {
   type CliIo,
@@ -205,11 +202,17 @@ export function exitCodeOf(err: unknown): ExitCode {
   return ExitCode.FAILURE;
 }
 
-function archiveFile(v: { config?: string; archive?: string }): string {
+// The archive reader, the configuration loader and the archive path are imported when `export`
+// runs, not when this module is: `fetch` shares this module's options and output, and stays light.
+async function archiveFile(v: { config?: string; archive?: string }): Promise<string> {
   if (v.archive !== undefined) {
     if (v.config !== undefined) throw usage('give --config or --archive, not both');
     return v.archive;
   }
+  const [{ loadConfig }, { archivePath }] = await Promise.all([
+    import('../config/load.ts'),
+    import('../server/archive.ts'),
+  ]);
   const config = loadConfig({ file: v.config });
   return archivePath(config.archive, config.server.stateDir);
 }
@@ -230,7 +233,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     const spec = specFromArgs(v, Date.now() * 1000);
     output = outputOf(spec, v.out, io);
-    const path = archiveFile(v);
+    const path = await archiveFile(v);
+    const [{ ArchiveReader }, { archiveRecords }] = await Promise.all([
+      import('../archive/query.ts'),
+      import('../export/archive-source.ts'),
+    ]);
     reader = new ArchiveReader(path);
     await exportWithProgress('export', archiveRecords(reader, spec), spec, output, io, v.quiet ?? false);
     return ExitCode.OK;
