@@ -108,7 +108,8 @@ describe('operator log lines (scs serve as a process)', function () {
       })
       .catch(() => undefined);
     await client.close();
-    const nak = await log.next((l) => l.msg === 'NAK' && l.code === 'AUTH_FAILED');
+    // Never admitted: the refusal line (one per address and code per interval) carries it.
+    const nak = await log.next((l) => l.msg === 'refused' && l.code === 'AUTH_FAILED');
     expect(nak.agency).to.equal('science');
   });
 
