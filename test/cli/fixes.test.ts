@@ -47,9 +47,13 @@ describe('command-line fixes (issue 18, run as processes)', function () {
 
     it('on a terminal: prompts, does not show what is typed, ends at Enter', async () => {
       // script(1) runs the command on a pseudo-terminal fed from its stdin.
-      const child = spawn('script', ['-E', 'never', '-qec', `${process.execPath} ${SCS_CLI} token`, '/dev/null'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'script',
+        ['-E', 'never', '-qec', `${process.execPath} ${SCS_CLI} token`, '/dev/null'],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       const prompted = new Promise<void>((resolve) => {
         child.stdout.on('data', (d: Buffer) => {
