@@ -143,7 +143,7 @@ describe('scs export (run as a process)', function () {
     if (r.stderr.includes('ENOENT')) this.skip();
     expect(r.code, r.stdout).to.equal(0);
     expect(r.stdout).to.include(
-      `\r\x1b[K[${'#'.repeat(24)}]  99%  300 records  36.7 KiB  2026-01-02T03:04:05Z`,
+      `\r\x1b[K[${'#'.repeat(24)}]  99%  300 records  0.04 MiB  2026-01-02T03:04:05Z`,
     );
     expect(r.stdout).to.include(`\r\x1b[Kscs export: ${N} records`);
   });
