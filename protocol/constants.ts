@@ -91,3 +91,17 @@ export const Quality = {
   LENGTH_MISMATCH: 1 << 7,
   BITS_REVERSED: 1 << 8,
 } as const;
+
+/**
+ * Quality bits that say nothing is wrong with the data: bit 3 (the frame carried an error control
+ * field, which passed) and bit 8 (the frame arrived inverted and was corrected). Every other bit,
+ * the packet and frame errors of ICD §6 and a parameter's decommutation findings (bits 16 up), is
+ * an error.
+ */
+export const INFORMATIONAL_QUALITY = Quality.FRAME_ECF_PRESENT | Quality.BITS_REVERSED;
+
+/** The one definition of good data (export --good, fetch --good, standing orders' goodOnly, the
+ * display): no error bit set. */
+export function isGoodQuality(quality: number): boolean {
+  return (quality & ~INFORMATIONAL_QUALITY) === 0;
+}

@@ -41,7 +41,7 @@ export const SPEC_HELP = `  --stream S      frames | packets | parameters | even
   --apid N        packets: APID, repeatable
   --severity S    events: minimum severity, INFO | WARNING | ALARM | CRITICAL
   --station NAME  frames, packets: ground station, repeatable
-  --good          frames, packets, parameters: only records with quality 0
+  --good          frames, packets, parameters: only good records (no error bit; bits 3, 8 are informational)
   --format F      csv | jsonl | packets (default: packets for --stream packets, else csv)
   --out PATH      a file, or a directory (existing, or ending in /) to name the file in:
                   vc_yyyymmddhhmmss for packets (vc<ids>_… with --vcid), <stream>_yyyymmddhhmmss.csv|jsonl;

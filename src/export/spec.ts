@@ -1,6 +1,6 @@
 // What an export is: a stream, a time range on one axis, a filter and a format. Shared by
 // `scs export` (archive file), `scs fetch` (network) and standing orders (config).
-import { SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
+import { isGoodQuality, SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { AnyRecord, EventRecord, ParameterRecord, RequestBody } from '../../protocol/types.ts';
 import type { ArchiveFilter, TimeBy } from '../archive/query.ts';
 import { globToRegExp } from '../config/access.ts';
@@ -111,7 +111,7 @@ export function recordFilter(spec: ExportSpec): ((r: AnyRecord) => boolean) | nu
     const set = new Set(f.stations);
     checks.push((r) => set.has((r as { station: string }).station));
   }
-  if (f.goodOnly) checks.push((r) => (r as { quality: number }).quality === 0);
+  if (f.goodOnly) checks.push((r) => isGoodQuality((r as { quality: number }).quality));
   if (checks.length === 0) return null;
   return (r) => checks.every((c) => c(r));
 }

@@ -1,5 +1,7 @@
 // Limit checking: per-parameter checks compiled at load time, persistence (a violation counts
-// only after N consecutive violating samples), and enable/disable per parameter, list or globally.
+// only after N consecutive violating samples), a deadband (hysteresis: a range violation ends only
+// once the value is inside the limit by the deadband), and enable/disable per parameter, list or
+// globally.
 import { Limit } from '../../protocol/constants.ts';
 import { MdbErrorCode, MdbUsageError } from './errors.ts';
 import type { LimitSetModel, LimitsModel, Mdb } from './model.ts';
@@ -16,6 +18,12 @@ export const L_STATE_ALARM = LIMITS.indexOf(Limit.STATE_ALARM);
 export const L_UNCHECKED = LIMITS.indexOf(Limit.UNCHECKED);
 
 export const isViolation = (code: number): boolean => code !== L_OK && code !== L_UNCHECKED;
+
+/** Severity of a range state: 0 within limits, 1 warning, 2 alarm. */
+const SEVERITY = LIMITS.map((l) =>
+  l === Limit.WARN_LOW || l === Limit.WARN_HIGH ? 1 : l === Limit.ALARM_LOW || l === Limit.ALARM_HIGH ? 2 : 0,
+);
+const HIGH_SIDE = LIMITS.map((l) => l === Limit.WARN_HIGH || l === Limit.ALARM_HIGH);
 
 /** Instantaneous limit state of a value, given the current engineering values (for the switch). */
 type Check = (eng: unknown, values: readonly unknown[]) => number;
@@ -63,6 +71,7 @@ function compileCheck(limits: LimitsModel): Check {
 export class LimitChecker {
   readonly #checks: (Check | undefined)[];
   readonly #persistence: Uint16Array;
+  readonly #deadband: Float64Array;
   readonly #count: Uint16Array;
   readonly #reported: Uint8Array;
   readonly #paramEnabled: Uint8Array;
@@ -78,6 +87,7 @@ export class LimitChecker {
     const n = mdb.parameters.length;
     this.#checks = mdb.parameters.map((p) => (p.limits === undefined ? undefined : compileCheck(p.limits)));
     this.#persistence = Uint16Array.from(mdb.parameters, (p) => p.limits?.persistence ?? 1);
+    this.#deadband = Float64Array.from(mdb.parameters, (p) => p.limits?.deadband ?? 0);
     this.#count = new Uint16Array(n);
     this.#reported = new Uint8Array(n).fill(L_UNCHECKED);
     this.#paramEnabled = Uint8Array.from(mdb.parameters, (p) => (p.limits?.enabled === false ? 0 : 1));
@@ -95,8 +105,17 @@ export class LimitChecker {
    */
   check(param: number, eng: unknown, values: readonly unknown[]): number {
     if (this.#active[param] === 0) return L_UNCHECKED;
-    const instant = this.#checks[param]!(eng, values);
+    const check = this.#checks[param]!;
+    let instant = check(eng, values);
     const previous = this.#reported[param]!;
+    const band = this.#deadband[param]!;
+    if (band > 0 && SEVERITY[instant]! < SEVERITY[previous]! && typeof eng === 'number') {
+      // Leaving a range violation: the value, moved back towards the limit by the deadband, must
+      // still be inside it; otherwise the state stays at the severity that value has.
+      const banded = check(HIGH_SIDE[previous] ? eng + band : eng - band, values);
+      if (SEVERITY[banded]! > SEVERITY[instant]!)
+        instant = SEVERITY[banded]! >= SEVERITY[previous]! ? previous : banded;
+    }
     let current: number;
     if (isViolation(instant)) {
       const count = Math.min(this.#count[param]! + 1, 0xffff);

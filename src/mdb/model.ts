@@ -9,6 +9,8 @@ export type LimitSetModel = LimitSetDef;
 
 export interface LimitsModel {
   readonly persistence: number;
+  /** Hysteresis of the return from a range violation (engineering units); absent: none. */
+  readonly deadband?: number;
   readonly enabled: boolean;
   readonly primary: LimitSetModel;
   readonly secondary?: {

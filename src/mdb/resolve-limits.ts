@@ -57,9 +57,10 @@ export function limitsModel(
   let checks = limitSetRules(ctx, at, name, def, type);
   const { warning, alarm, alarmStates, persistence, enabled, switched } = def;
   const primary = { warning, alarm, alarmStates };
+  const hysteresis = def.deadband ? { deadband: def.deadband } : {};
   if (switched === undefined) {
     if (!checks) issue(ctx, at, name, 'emptyLimits', 'must define warning, alarm or alarmStates');
-    return { persistence, enabled, primary };
+    return { persistence, ...hysteresis, enabled, primary };
   }
   checks = limitSetRules(ctx, `${at}/switched`, name, switched, type) || checks;
   if (!checks) issue(ctx, at, name, 'emptyLimits', 'must define warning, alarm or alarmStates');
@@ -90,5 +91,11 @@ export function limitsModel(
     }
   });
   const set = { warning: switched.warning, alarm: switched.alarm, alarmStates: switched.alarmStates };
-  return { persistence, enabled, primary, secondary: { set, switchParam, values: switched.values } };
+  return {
+    persistence,
+    ...hysteresis,
+    enabled,
+    primary,
+    secondary: { set, switchParam, values: switched.values },
+  };
 }

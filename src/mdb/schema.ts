@@ -67,6 +67,9 @@ export interface LimitSetDef {
 
 export interface LimitsDef extends LimitSetDef {
   readonly persistence: number;
+  /** Hysteresis of the return to nominal, in engineering units: a range violation ends only once
+   * the value is inside the limit by at least this much. */
+  readonly deadband?: number;
   readonly enabled: boolean;
   readonly switched?: LimitSetDef & {
     readonly parameter: string;
@@ -199,6 +202,7 @@ const limitSet: Record<string, SchemaObject> = {
 
 export const limitsSchema: SchemaObject = shape([], {
   persistence: { type: 'integer', minimum: 1, maximum: 65_535, default: 1 },
+  deadband: { type: 'number', minimum: 0 },
   enabled: { type: 'boolean', default: true },
   ...limitSet,
   switched: shape(['parameter', 'values'], {

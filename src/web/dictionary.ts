@@ -96,6 +96,7 @@ function displayParameter(info: ParameterInfo): DisplayParameter {
       valueMeta(info),
       { key: 'raw_value', name: 'Raw', format: 'string' },
       { key: 'limit', name: 'Limit', format: 'string' },
+      { key: 'quality', name: 'Quality', format: 'string' },
     ],
   };
   if (info.description !== undefined) p.description = info.description;

@@ -1,6 +1,7 @@
 // A parameter record (ICD §6, as the parameters ring and the archive carry it) as an Open MCT
 // telemetry point: the seed's fields (timestamp, flags, name, raw_value, raw_type) plus the
 // engineering value, and `value`, the number Open MCT plots (a state's index for enumerations).
+import { isGoodQuality } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
 import type { ParameterInfo } from '../acquisition/source.ts';
 
@@ -22,6 +23,8 @@ export interface OpenMctPoint {
   raw_type: RawType;
   /** The record's quality bits. */
   flags: number;
+  /** `good` or `bad`, by the one definition of good data (isGoodQuality: no error bit set). */
+  quality: 'good' | 'bad';
   limit: string;
   seq: number;
   unit?: string;
@@ -94,6 +97,7 @@ export function decodePoint(payload: Uint8Array, info: ParameterInfo | undefined
     raw_value: scalar(rec.raw),
     raw_type: rawType(rec.raw),
     flags: rec.quality,
+    quality: isGoodQuality(rec.quality) ? 'good' : 'bad',
     limit: rec.limit,
     seq: rec.seq,
   };

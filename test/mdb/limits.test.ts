@@ -116,6 +116,42 @@ describe('mdb/limits', () => {
     expect(out.events[0]!.message).to.equal('T ALARM_HIGH: 45 degC');
   });
 
+  it('with a deadband, returns towards nominal only once inside the limit by the deadband (issue 11)', () => {
+    // MODE OFF: warning 10..30, alarm 0..40; deadband 2 °C.
+    const p = thermal({ deadband: 2 });
+    const out = new Collector();
+    const seq = [31, 29, 29, 28, 41, 39, 38, 37, 9, 11, 12].map((t) => limitOf(p, 0, t, out));
+    expect(seq).to.deep.equal([
+      Limit.WARN_HIGH,
+      Limit.WARN_HIGH, // 29 is within 30 by less than 2: no chatter at the limit
+      Limit.WARN_HIGH,
+      Limit.OK, // 28: inside by the deadband
+      Limit.ALARM_HIGH,
+      Limit.ALARM_HIGH, // 39 + 2 is still beyond 40
+      Limit.WARN_HIGH, // 38: below the alarm limit by the deadband, still a warning
+      Limit.WARN_HIGH,
+      Limit.WARN_LOW,
+      Limit.WARN_LOW, // 11 - 2 is below 10
+      Limit.OK,
+    ]);
+    expect(out.events.map((e) => e.type)).to.deep.equal([
+      'LIMIT_VIOLATION',
+      'RETURN_TO_NOMINAL',
+      'LIMIT_VIOLATION',
+      'LIMIT_VIOLATION',
+      'LIMIT_VIOLATION',
+      'RETURN_TO_NOMINAL',
+    ]);
+    // Without it, the same values chatter at the warning limit.
+    const plain = thermal();
+    expect([31, 29, 31, 29].map((t) => limitOf(plain, 0, t, new Collector()))).to.deep.equal([
+      Limit.WARN_HIGH,
+      Limit.OK,
+      Limit.WARN_HIGH,
+      Limit.OK,
+    ]);
+  });
+
   it('raises an event per change of violation level: WARNING, then ALARM, then back', () => {
     const p = thermal();
     const out = new Collector();

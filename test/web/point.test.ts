@@ -19,6 +19,7 @@ describe('Open MCT points (issue 6)', () => {
       raw_value: 2870,
       raw_type: 'int',
       flags: 3,
+      quality: 'bad',
       limit: 'OK',
       seq: 7,
       unit: 'V',
