@@ -132,9 +132,11 @@ function fnv1a(text: string): number {
 export type TokenCheck = 'ok' | 'bad' | 'throttled' | 'busy';
 
 /**
- * One token check from `ip` through the gate: counted first, refused unchecked past the
- * address's budget ('throttled') or the process's scrypt bound ('busy', not held against the
- * address), given back when the token is right.
+ * One token check from `ip` through the gate. Only a check that needs a new scrypt counts an
+ * attempt (a token verified before, or one being checked right now, costs none: 1 000 clients of
+ * one agency connecting at once from one host are one scrypt and one attempt); it is counted
+ * before the scrypt, refused unchecked past the address's budget ('throttled') or the process's
+ * scrypt bound ('busy', not held against the address), and given back when the token is right.
  */
 export async function checkToken(
   gate: AuthGate,
@@ -144,8 +146,11 @@ export async function checkToken(
   hash: string,
   nowMs: () => number,
 ): Promise<TokenCheck> {
-  if (!gate.attempt(ip, nowMs())) return 'throttled';
-  const r = await verifier.check(token, hash, gate);
-  if (r !== 'bad') gate.refund(ip, nowMs());
+  let counted = false;
+  const r = await verifier.check(token, hash, gate, () => {
+    counted = gate.attempt(ip, nowMs());
+    return counted;
+  });
+  if (counted && r !== 'bad') gate.refund(ip, nowMs());
   return r;
 }

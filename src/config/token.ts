@@ -90,7 +90,13 @@ export class TokenVerifier {
    * As verify(); with a `queue`, a check that needs a new scrypt first takes a place in it and is
    * answered 'busy' at once when there is none (the process's scrypt work stays bounded).
    */
-  check(token: string, hash: string, queue?: ScryptQueue): Promise<'ok' | 'bad' | 'busy'> {
+  check(
+    token: string,
+    hash: string,
+    queue?: ScryptQueue,
+    /** Asked only when a new scrypt is needed (not for a known token or one being checked): false refuses it. */
+    admit?: () => boolean,
+  ): Promise<'ok' | 'bad' | 'busy' | 'throttled'> {
     if (typeof token !== 'string' || typeof hash !== 'string') return Promise.resolve('bad');
     const digest = createHmac('sha256', this.#key).update(token).digest();
     const known = this.#verified.get(hash);
@@ -98,6 +104,7 @@ export class TokenVerifier {
     const pendingKey = `${hash}\0${digest.toString('base64')}`;
     const pending = this.#pending.get(pendingKey);
     if (pending !== undefined) return pending;
+    if (admit !== undefined && !admit()) return Promise.resolve('throttled');
     if (queue !== undefined && !queue.enterVerify()) return Promise.resolve('busy');
     const check = verifyTokenAsync(token, hash).then((ok): 'ok' | 'bad' => {
       queue?.leaveVerify();

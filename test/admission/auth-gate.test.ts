@@ -50,6 +50,17 @@ describe('AuthGate (issue 12)', () => {
     expect(b.attempt('10.0.0.9', 5)).to.equal(false);
   });
 
+  it('50 checks of one right token at once from one address: one scrypt, one attempt, all ok', async () => {
+    const gate = new AuthGate();
+    const verifier = new TokenVerifier();
+    const hash = testHash('many-clients');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => checkToken(gate, verifier, '10.3.0.1', 'many-clients', hash, () => 0)),
+    );
+    expect(results.every((r) => r === 'ok')).to.equal(true);
+    expect(gate.blocked('10.3.0.1', 0)).to.equal(false);
+  });
+
   it('bounds the scrypt checks in flight: past MAX_VERIFYING a new check is busy at once', async () => {
     const gate = new AuthGate();
     const verifier = new TokenVerifier();
