@@ -68,6 +68,7 @@ export class DownlinkChain {
   readonly #counts: ChainCounts = {
     bytes: 0,
     blocks: 0,
+    replayedPackets: 0,
     lengthMismatches: 0,
     transport: { connectFailures: 0, refused: 0, replaced: 0, skippedBytes: 0 },
   };
@@ -121,6 +122,14 @@ export class DownlinkChain {
     this.#stream = false;
     this.pipeline.pushBlock(block, ertUs);
     this.#followInput();
+    this.publish();
+  }
+
+  /** A packet straight from the link (a packet-file replay): counted as the link's bytes and packets. */
+  replayedPacket(p: PacketIn): void {
+    this.#counts.bytes += p.data.length;
+    this.#counts.replayedPackets++;
+    this.packet(p);
     this.publish();
   }
 

@@ -138,7 +138,7 @@ class DownlinkSource implements Source {
           }),
         packet: (p) =>
           guard(() => {
-            chain.packet(p);
+            chain.replayedPacket(p);
             this.#commitSoon(sink);
           }),
         state: (up, reason) =>

@@ -25,6 +25,8 @@ export interface ChainCounts {
   bytes: number;
   /** Blocks delivered as such (the synchroniser counts those it finds in a stream). */
   blocks: number;
+  /** Packets the link delivered as packets (a packet-file replay), not extracted from frames. */
+  replayedPackets: number;
   lengthMismatches: number;
   transport: TransportCounters;
 }
@@ -95,7 +97,7 @@ export class LinkMetricsPublisher {
       invertedFrames: c.invertedFrames,
       garbageBytes: s.syncCounters.garbageBytes,
       lockLosses: s.syncCounters.lockLosses,
-      packets: s.packets.packets,
+      packets: s.packets.packets + own.replayedPackets,
       idlePackets: s.packets.idlePackets,
       incompletePackets: s.packets.incompletePackets,
       packetHeaderErrors: s.packets.headerErrors,
