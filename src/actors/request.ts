@@ -1,13 +1,21 @@
 // REQUEST body (ICD §5): the "schema" step of the check order. One strict ajv schema,
 // compiled once; the first violation becomes INVALID_REQUEST naming the field.
 import { Ajv, type ErrorObject } from 'ajv';
-import { Delivery, Mode, SEVERITIES, type Severity, STREAMS, type Stream } from '../../protocol/constants.ts';
+import { Delivery, Mode, SEVERITIES, type Severity, type Stream } from '../../protocol/constants.ts';
+import { inapplicable, REQUEST_STREAMS } from './request-applies.ts';
 
 const timeSchema = {
   anyOf: [
     { type: 'integer', minimum: 0 },
     { type: 'string', minLength: 1, maxLength: 40 },
   ],
+} as const;
+
+const nameList = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 10_000,
+  items: { type: 'string', minLength: 1, maxLength: 128 },
 } as const;
 
 const requestSchema = {
@@ -18,7 +26,7 @@ const requestSchema = {
     agency: { type: 'string', minLength: 1, maxLength: 64 },
     token: { type: 'string', maxLength: 1024 },
     client: { type: 'string', maxLength: 64 },
-    stream: { enum: STREAMS },
+    stream: { enum: REQUEST_STREAMS },
     mode: { enum: Object.values(Mode) },
     filter: {
       type: 'object',
@@ -44,6 +52,9 @@ const requestSchema = {
           items: { type: 'string', minLength: 1, maxLength: 128 },
         },
         severity: { enum: SEVERITIES },
+        // commands (ICD §5, rev B): checked like the others, the stream is not served yet.
+        names: nameList,
+        sources: nameList,
       },
     },
     from: timeSchema,
@@ -161,13 +172,6 @@ export function sinceOutOfRange(since: unknown): string | undefined {
 /** Wildcard patterns one REQUEST may carry: each is matched against the whole dictionary. */
 export const MAX_GLOBS = 64;
 
-const STREAM_FILTERS: Record<Stream, readonly string[]> = {
-  frames: ['vcids'],
-  packets: ['vcids', 'apids'],
-  parameters: ['parameters'],
-  events: ['severity'],
-};
-
 /** The schema step: structure, types, ranges, and the cross-field rules of ICD §5. */
 export function checkRequest(body: unknown): RequestCheck {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -175,16 +179,11 @@ export function checkRequest(body: unknown): RequestCheck {
   }
   if (!validate(body)) return { ok: false, reason: describe(validate.errors![0]!) };
   const b = body as unknown as Record<string, unknown> & { filter?: Record<string, unknown> };
+  const notApplicable = inapplicable(b);
+  if (notApplicable !== undefined) return { ok: false, reason: notApplicable };
+  if (b.stream === 'commands') return { ok: false, reason: 'stream: commands is not served by this server' };
   const stream = b.stream as Stream;
   const mode = b.mode as Mode;
-  for (const key of Object.keys(b.filter ?? {})) {
-    if (!STREAM_FILTERS[stream].includes(key)) {
-      return { ok: false, reason: `filter.${key}: not applicable to stream ${stream}` };
-    }
-  }
-  if (b.rateHz !== undefined && stream !== 'parameters') {
-    return { ok: false, reason: `rateHz: applies to stream parameters only` };
-  }
   const fromUs = b.from === undefined ? undefined : parseTimeUs(b.from as number | string);
   if (b.from !== undefined && fromUs === undefined) return { ok: false, reason: 'from: not a valid time' };
   const toUs = b.to === undefined ? undefined : parseTimeUs(b.to as number | string);
@@ -193,15 +192,6 @@ export function checkRequest(body: unknown): RequestCheck {
     return { ok: false, reason: 'from: required for mode archive' };
   if (fromUs !== undefined && toUs !== undefined && toUs < fromUs) {
     return { ok: false, reason: 'to: must not be before from' };
-  }
-  if (b.timeBy === 'scet' && (stream === 'frames' || stream === 'events')) {
-    return {
-      ok: false,
-      reason: `timeBy: scet applies to packets and parameters (${stream} have no spacecraft time)`,
-    };
-  }
-  if (b.since !== undefined && mode !== 'realtime') {
-    return { ok: false, reason: 'since: applies to mode realtime only' };
   }
   const sinceBad = sinceOutOfRange(b.since);
   if (sinceBad !== undefined) return { ok: false, reason: sinceBad };

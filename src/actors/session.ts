@@ -19,6 +19,7 @@ import { HeartbeatTimer, heartbeatState } from './heartbeat.ts';
 import { Outbound } from './outbound.ts';
 import { peerCertificate } from './peer-certificate.ts';
 import { checkRequest, type ValidRequest } from './request.ts';
+import { sinceAhead } from './since-check.ts';
 import { Subscription } from './subscription.ts';
 
 export interface SessionTask {
@@ -213,6 +214,10 @@ export class Session {
     const checked = checkRequest(body);
     if (!checked.ok) return this.nak(NakCode.INVALID_REQUEST, checked.reason, frame.seq);
     const req = checked.request;
+    // Still the schema step (ICD §4.2): a `since` ahead of the stream names the field.
+    const ahead = await sinceAhead(this.#ctx, req);
+    if (!this.open) return undefined;
+    if (ahead !== undefined) return this.nak(NakCode.INVALID_REQUEST, ahead, frame.seq);
     const ctx = this.#ctx;
     const readsArchive =
       req.mode === 'archive' ||

@@ -39,7 +39,7 @@ export class Subscription implements Subscriber {
   #lastSeqSent = 0;
   /** seq of the stream's newest record at activation (undefined: none in the ring); ACK `head`. */
   headSeq: number | undefined;
-  /** Parameter records up to this seq are already in the snapshot DATA. */
+  /** Records up to this seq are not sent live: in the snapshot DATA, or at or below `since`. */
   #snapshotSeq = -1;
   readonly #lastSampleErt: Float64Array | null;
   readonly #minIntervalUs: number;
@@ -128,6 +128,8 @@ export class Subscription implements Subscriber {
       return;
     }
     // Resume: the records after `since` first, then live (ICD §5), with no gap and no duplicate.
+    // The live gate drops any record with seq <= since (rev B: never sent, whatever raced the check).
+    this.#snapshotSeq = this.#req.since;
     this.#replay
       .since(this.#req.since, this.#target(), () => this.#session.claimArchive())
       .finally(release)

@@ -234,7 +234,7 @@ export class Session extends EventEmitter<SessionEvents> {
             throw new SdkError(SdkErrorCode.NO_SERVER, err.message);
           } else if (!(err instanceof NakError)) {
             failures.push(`${where(server)}: ${(err as Error).message}`);
-          } else if (resume && since !== undefined && err.code === NakCode.ARCHIVE_UNAVAILABLE) {
+          } else if (resume && since !== undefined && resumeRefused(err)) {
             // Same server again, at the live edge: records after `since` may be lost, and we say so.
             gapReason = `resume refused (${err.code}: ${err.reason})`;
             since = undefined;
@@ -400,4 +400,15 @@ export class Session extends EventEmitter<SessionEvents> {
 /** Opens a session (see Session.connect). */
 export function connect(opts: SessionOptions): Promise<Session> {
   return Session.connect(opts);
+}
+
+/**
+ * The server cannot resume at `since`: no archive, or (ICD rev B §5) `since` is ahead of its
+ * newest seq (another server, or one whose seq restarted without an archive).
+ */
+function resumeRefused(err: NakError): boolean {
+  return (
+    err.code === NakCode.ARCHIVE_UNAVAILABLE ||
+    (err.code === NakCode.INVALID_REQUEST && err.reason.startsWith('since:'))
+  );
 }

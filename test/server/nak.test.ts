@@ -217,7 +217,7 @@ describe('NAK codes (ICD-001 §4, every code reachable)', () => {
 
   it('ARCHIVE_UNAVAILABLE: archive mode and since on a server without an archive', async () => {
     await requestNak(server, request({ mode: 'archive', from: 0 }), NakCode.ARCHIVE_UNAVAILABLE);
-    await requestNak(server, request({ since: 10 }), NakCode.ARCHIVE_UNAVAILABLE);
+    await requestNak(server, request({ since: 0 }), NakCode.ARCHIVE_UNAVAILABLE);
   });
 
   it('a NAKed switch closes an admitted session', async () => {
