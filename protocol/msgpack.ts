@@ -13,7 +13,18 @@ export const MAX_DEPTH = 32;
 
 // msgpackr writes integers outside 32 bits as float64; clients in C, Go or Java read
 // ICD times as integers, so such numbers are passed to msgpackr as BigInt (→ int64/uint64).
+// ICD rev B §2.1: no integer on the wire exceeds 2^53 − 1 in magnitude, so a peer may read every
+// integer as a double. Numbers beyond that are not integers to msgpackr (it writes float64); a
+// BigInt beyond it is refused here rather than written as int64.
+const MAX_WIRE_INT = BigInt(Number.MAX_SAFE_INTEGER);
+
 function widen(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    if (value > MAX_WIRE_INT || value < -MAX_WIRE_INT) {
+      throw new RangeError(`integer ${value} exceeds 2^53 - 1 (ICD §2.1)`);
+    }
+    return value;
+  }
   if (typeof value === 'number') {
     return Number.isSafeInteger(value) && (value >= TWO_32 || value < MINUS_TWO_31) ? BigInt(value) : value;
   }

@@ -68,7 +68,9 @@ export interface ParameterRecord {
   name: string;
   scet: number;
   ert: number;
+  /** The value as decoded: a number, a text, a boolean or bytes (msgpack bin), ICD rev B §6. */
   raw: number | string | boolean | Uint8Array;
+  /** The calibrated value: a number, a state text, a boolean or bytes (msgpack bin), ICD rev B §6. */
   eng: number | string | boolean | Uint8Array;
   unit?: string;
   limit: Limit;

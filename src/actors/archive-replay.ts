@@ -5,6 +5,7 @@
 import type { ArchiveQuery, PageCursor } from '../archive/query.ts';
 import type { ArchiveQueryChannel, Step } from '../archive/query-client.ts';
 import type { EncodedBody, EncodeOptions } from '../archive/query-protocol.ts';
+import type { RateGate } from '../archive/rate-gate.ts';
 import type { Clock } from '../util/clock.ts';
 import type { SharedData } from './data-body.ts';
 
@@ -50,6 +51,7 @@ export async function replayArchive(
   query: ArchiveQuery,
   speed: number,
   caps: ReplayCaps,
+  rate?: RateGate,
 ): Promise<number | undefined> {
   const encode: EncodeOptions = {
     ...caps,
@@ -58,7 +60,7 @@ export async function replayArchive(
     sliceUs: speed > 0 ? SLICE_MS * 1000 * speed : 0,
   };
   const ask = (after: PageCursor | null) =>
-    channel.page({ kind: 'page', query, after, maxRows: PAGE, encode });
+    channel.page({ kind: 'page', query, after, maxRows: PAGE, encode, ...(rate ? { rate } : {}) });
   let sent = 0;
   let firstTime = 0;
   const startMs = clock.monoMs();

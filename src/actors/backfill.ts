@@ -13,6 +13,7 @@ import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { ArchiveFilter } from '../archive/query.ts';
 import type { ArchiveQueryChannel } from '../archive/query-client.ts';
 import type { EncodeOptions } from '../archive/query-protocol.ts';
+import { type RateGate, rateKeep } from '../archive/rate-gate.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import type { ReplayTarget } from './archive-replay.ts';
 import { sharedData } from './archive-replay.ts';
@@ -116,6 +117,8 @@ export async function backfill(
   since: number,
   filter: ArchiveFilter,
   encode: EncodeOptions,
+  /** `rateHz`: one gate for the ring and the archive parts (and then live). */
+  rate?: RateGate,
 ): Promise<number | undefined> {
   const ring = target.selection.ring;
   const reader = ctx.reader;
@@ -125,7 +128,8 @@ export async function backfill(
   const margin = Math.max(1, Math.floor(slots / RING_MARGIN_FRACTION));
   // Joining further back than the margin would hand the fan-out positions the writer may overwrite.
   const joinDistance = Math.min(JOIN_DISTANCE, margin);
-  const gaps = target.selection.everything;
+  // A gated replay cannot tell a lost record from one the gate left out: it counts none, as filtered ones.
+  const gaps = target.selection.everything && rate === undefined;
   let next = since + 1;
   let channel: ArchiveQueryChannel | undefined;
   // Every step must move `next` up, or the loop could replay forever (a seq past 2^53, where
@@ -164,7 +168,10 @@ export async function backfill(
           overtaken = p === at.pos;
           break; // overtaken: the archive takes over on the next step
         }
-        if (target.selection.matches(meta))
+        if (
+          target.selection.matches(meta) &&
+          (rate === undefined || rateKeep(rate, meta.key1, meta.ert, meta.scet))
+        )
           records.push({ payload: scratch.slice(0, n), seq: meta.seq, ert: meta.ert });
         next = meta.seq + 1;
       }
@@ -181,6 +188,7 @@ export async function backfill(
         filter,
         gaps,
         encode,
+        ...(rate ? { rate } : {}),
       });
       if (!target.open) return undefined;
       for (const body of step.bodies) target.sendData(sharedData(step, body), body.skipped);

@@ -36,7 +36,7 @@ export interface SessionOutcome {
   reason: string;
 }
 
-/** How long a closing socket may take to flush before it is destroyed. */
+/** How long a closing socket may go without the client reading before it is destroyed (ICD rev B §6: ≥ 5 s). */
 const FLUSH_GRACE_MS = 5000;
 /** Frames waiting behind an asynchronous REQUEST check before the session stops reading. */
 const INBOX_HIGH_WATER = 64;
@@ -103,7 +103,7 @@ export class Session {
       this.#reason = `socket error: ${err.message}`;
     });
     this.#socket.on('close', () => this.#finish());
-    this.#socket.on('drain', () => {
+    this.#out.onDrained(() => {
       this.#setPaused('output', false);
       this.#sub?.drained();
     });
@@ -377,9 +377,26 @@ export class Session {
   #flushAndClose(): void {
     this.#state = 'closing';
     this.#detach();
+    this.#out.flushAll();
     this.#socket.end();
-    // A peer that stops reading would hold the socket forever: bound the flush.
-    this.#flushTimer = this.#ctx.clock.setTimeout(() => this.#socket.destroy(), FLUSH_GRACE_MS);
+    // Unread input would make the kernel reset the connection at close, losing what it still
+    // has to send: read (and drop) whatever the client sends from now on.
+    this.#socket.resume();
+    this.#armFlushTimer(this.#socket.bytesWritten);
+  }
+
+  /**
+   * A peer that stops reading would hold the socket forever: the flush is bounded by the
+   * grace period (ICD rev B §6: at least 5 s), renewed while the client still reads. Once
+   * the socket's buffer is empty the kernel holds the rest, which it still delivers (and the
+   * FIN after it) when the socket is closed.
+   */
+  #armFlushTimer(written: number): void {
+    this.#flushTimer = this.#ctx.clock.setTimeout(() => {
+      const now = this.#socket.bytesWritten;
+      if (this.#socket.writableLength > 0 && now > written) this.#armFlushTimer(now);
+      else this.#socket.destroy();
+    }, FLUSH_GRACE_MS);
   }
 
   /** Hard close: no flush. */

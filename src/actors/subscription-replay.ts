@@ -3,6 +3,7 @@ import { ArchiveError, ArchiveErrorCode } from '../archive/errors.ts';
 import type { ArchiveFilter } from '../archive/query.ts';
 import type { ArchiveQueryChannel } from '../archive/query-client.ts';
 import type { EncodeOptions } from '../archive/query-protocol.ts';
+import type { RateGate } from '../archive/rate-gate.ts';
 import { replayArchive } from './archive-replay.ts';
 import { type BackfillTarget, backfill } from './backfill.ts';
 import type { ActorContext } from './context.ts';
@@ -19,6 +20,7 @@ export class SubscriptionReplay {
   readonly #req: ValidRequest;
   /** The session's selection as an archive filter (the agency's parameters included). */
   readonly #filter: ArchiveFilter;
+  readonly #rate: RateGate | undefined;
   /** Whether the subscription still delivers (its session open, it not retired). */
   readonly #isOpen: () => boolean;
   #query: ArchiveQueryChannel | undefined;
@@ -30,8 +32,10 @@ export class SubscriptionReplay {
     out: Outbound,
     req: ValidRequest,
     filter: ArchiveFilter,
+    rate: RateGate | undefined,
     isOpen: () => boolean,
   ) {
+    this.#rate = rate;
     this.#ctx = ctx;
     this.#out = out;
     this.#req = req;
@@ -67,7 +71,7 @@ export class SubscriptionReplay {
         throw new ArchiveError(ArchiveErrorCode.ERR_ARCHIVE_OPEN, 'since without an archive');
       return query;
     };
-    return backfill(this.#ctx, open, target, since, filter, this.#encoding())
+    return backfill(this.#ctx, open, target, since, filter, this.#encoding(), this.#rate)
       .catch((err: unknown) => this.#unlessLeft(err))
       .finally(() => this.#query?.close());
   }
@@ -95,6 +99,7 @@ export class SubscriptionReplay {
       },
       this.#req.speed,
       this.#ctx.config.session,
+      this.#rate,
     )
       .catch((err: unknown) => this.#unlessLeft(err))
       .finally(() => {

@@ -3,6 +3,7 @@
 // Its replays from the archive (`since`, `mode: archive`) are subscription-replay.ts.
 import { ByeReason, MessageType } from '../../protocol/constants.ts';
 import { unpack } from '../../protocol/msgpack.ts';
+import { createRateGate, type RateGate, rateKeep, rateSent } from '../archive/rate-gate.ts';
 import { AgencyCounter } from '../metrics/counters.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import type { Grant } from './authorize.ts';
@@ -41,8 +42,8 @@ export class Subscription implements Subscriber {
   headSeq: number | undefined;
   /** Records up to this seq are not sent live: in the snapshot DATA, or at or below `since`. */
   #snapshotSeq = -1;
-  readonly #lastSampleErt: Float64Array | null;
-  readonly #minIntervalUs: number;
+  /** `rateHz`: the one gate of live, catch-up and archive records (src/archive/rate-gate.ts). */
+  readonly #rate: RateGate | undefined;
   /** `delivery: complete`: how far behind the client is, and the allowance (backlog.ts). */
   readonly #backlog: Backlog | null;
 
@@ -62,14 +63,15 @@ export class Subscription implements Subscriber {
     this.#grant = grant;
     this.#agency = grant.agency.index;
     this.selection = new Selection(req, grant.parameters, ctx.dictionary.length, grant.eventParameters);
-    this.#minIntervalUs = req.rateHz === undefined ? 0 : 1e6 / req.rateHz;
-    this.#lastSampleErt =
-      req.rateHz === undefined ? null : new Float64Array(ctx.dictionary.length).fill(-Infinity);
+    this.#rate =
+      req.rateHz === undefined
+        ? undefined
+        : createRateGate(req.rateHz, ctx.dictionary.length, req.mode === 'archive' ? req.timeBy : 'ert');
     this.#backlog =
       req.delivery === 'complete' ? new Backlog(allowanceOf(ctx.config.session, grant.agency.session)) : null;
     const parameters = this.selection.everything ? undefined : grant.parameters;
     const filter = archiveFilter(req, parameters, grant.eventParameters);
-    this.#replay = new SubscriptionReplay(ctx, session.out, req, filter, () => this.#open);
+    this.#replay = new SubscriptionReplay(ctx, session.out, req, filter, this.#rate, () => this.#open);
   }
 
   /** True once an archive replay has sent END (heartbeats then say IDLE). */
@@ -175,7 +177,7 @@ export class Subscription implements Subscriber {
     // ICD §6: records within a session are in acquisition order.
     entries.sort((a, b) => a.seq - b.seq);
     this.#snapshotSeq = entries[entries.length - 1]!.seq;
-    if (this.#lastSampleErt) for (const e of entries) this.#lastSampleErt[e.index] = e.ert;
+    if (this.#rate) for (const e of entries) rateSent(this.#rate, e.index, e.ert);
     this.sendRecords(entries, false);
   }
 
@@ -208,7 +210,7 @@ export class Subscription implements Subscriber {
   }
 
   shareKey(): string {
-    return this.#lastSampleErt !== null || this.#snapshotSeq >= 0 ? '' : this.selection.key;
+    return this.#rate !== undefined || this.#snapshotSeq >= 0 ? '' : this.selection.key;
   }
 
   admit(meta: RecordMeta): boolean {
@@ -216,12 +218,7 @@ export class Subscription implements Subscriber {
       if (meta.seq <= this.#snapshotSeq) return false;
       this.#snapshotSeq = -1;
     }
-    if (this.#lastSampleErt !== null) {
-      const last = this.#lastSampleErt[meta.key1]!;
-      if (meta.ert - last < this.#minIntervalUs) return false;
-      this.#lastSampleErt[meta.key1] = meta.ert;
-    }
-    return true;
+    return this.#rate === undefined || rateKeep(this.#rate, meta.key1, meta.ert, meta.scet);
   }
 
   congested(): boolean {
@@ -322,8 +319,15 @@ export class Subscription implements Subscriber {
     if (live) m.observeLatencyUs(this.#ctx.clock.nowUs() - data.firstErt);
   }
 
-  /** `behind`: past the allowance (backlog.ts); undefined: the ring overran the session. */
+  /**
+   * `behind`: past the allowance (backlog.ts); undefined: the ring overran the session.
+   * ICD rev B §6: the BYE follows directly the last DATA written to the socket, `seq` is that
+   * DATA's last record, and what was queued behind it is dropped (the client resumes with `since`).
+   */
   #slowConsumer(behind: Behind | undefined): void {
+    const out = this.#session.out;
+    out.discard();
+    const seq = out.lastDataSeqWritten;
     const m = this.#ctx.metrics;
     m.add(AgencyCounter.SLOW_CONSUMER_CLOSES, this.#agency, 1);
     const extra =
@@ -332,8 +336,8 @@ export class Subscription implements Subscriber {
       m.add(AgencyCounter.SLOW_CONSUMER_BEHIND_BYTES, this.#agency, behind.behindBytes);
       m.add(AgencyCounter.SLOW_CONSUMER_BEHIND_MS, this.#agency, behind.behindMs);
     }
-    this.#session.log.warn({ seq: this.#lastSeqSent, ...extra }, 'slow consumer: closing');
+    this.#session.log.warn({ seq, dropped: this.#lastSeqSent - seq, ...extra }, 'slow consumer: closing');
     // SPEC §6: how far behind the client was, beyond the ICD's `reason` and `seq`.
-    this.#session.bye(ByeReason.SLOW_CONSUMER, { seq: this.#lastSeqSent, ...extra });
+    this.#session.bye(ByeReason.SLOW_CONSUMER, { seq, ...extra });
   }
 }

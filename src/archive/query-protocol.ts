@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
 import type { ParameterInfo } from '../acquisition/source.ts';
 import type { ArchiveFilter, ArchiveQuery, PageCursor, TimeBy } from './query.ts';
+import type { RateGate } from './rate-gate.ts';
 
 /** Actor → the pool's owner (main thread, `process.on('workerMessage')`): run a query on `port`. */
 export interface QueryOpen {
@@ -40,6 +41,8 @@ export type QueryRequest =
       after: PageCursor | null;
       maxRows: number;
       encode: EncodeOptions;
+      /** `rateHz` of a parameters session: rows it does not keep are left out (rate-gate.ts). */
+      rate?: RateGate;
     }
   /**
    * One step of a `since` backfill: the records with afterSeq < seq < beforeSeq matching `filter`,
@@ -56,6 +59,8 @@ export type QueryRequest =
       /** Unfiltered: a hole in seq before a row is reported as that body's `skipped`. */
       gaps: boolean;
       encode: EncodeOptions;
+      /** As for pages; a gated replay reports no gaps (like a filtered one). */
+      rate?: RateGate;
     };
 
 /** One DATA body's shared part (data-body.ts SharedData) as a view into the reply's buffer. */

@@ -7,6 +7,7 @@ import { encodeRows } from './encode.ts';
 import { ArchiveError } from './errors.ts';
 import { ArchiveReader, type ArchiveRow } from './query.ts';
 import type { QueryReply, QueryRequest } from './query-protocol.ts';
+import { type RateGate, rateKeep } from './rate-gate.ts';
 
 /** One read-only connection per pool thread and archive file. */
 const readers = new Map<string, ArchiveReader>();
@@ -43,12 +44,17 @@ export function serveQuery(port: MessagePort, path: string, counter?: Int32Array
   });
 }
 
+/** The rows a `rateHz` session keeps, in order (rate-gate.ts); all of them without a gate. */
+function gated(rows: ArchiveRow[], rate: RateGate | undefined): ArchiveRow[] {
+  return rate === undefined ? rows : rows.filter((r) => rateKeep(rate, r.key1, r.ert, r.scet));
+}
+
 function answer(path: string, req: QueryRequest): QueryReply {
   try {
     const reader = readerFor(path);
     if (req.kind === 'page') {
       const { rows, next } = reader.page(req.query, req.after, req.maxRows);
-      return { kind: 'page', id: req.id, ...encodeRows(rows, req.encode), next };
+      return { kind: 'page', id: req.id, ...encodeRows(gated(rows, req.rate), req.encode), next };
     }
     const stream = req.encode.stream;
     // Read first: every row the page below may see is then at or below it, or newer.
@@ -85,10 +91,13 @@ function answer(path: string, req: QueryRequest): QueryReply {
       const lost = reader.holeLost(stream, rows[i]!.seq);
       return lost === undefined ? hole : Math.min(hole, lost);
     };
+    // Gated after `covered` is known: a left-out sample is still covered (and never a gap).
     return {
       kind: 'since',
       id: req.id,
-      ...encodeRows(rows, req.encode, skippedAt),
+      ...(req.rate === undefined
+        ? encodeRows(rows, req.encode, skippedAt)
+        : encodeRows(gated(rows, req.rate), req.encode)),
       through: covered,
       lastSeq,
     };

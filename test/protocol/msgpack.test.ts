@@ -40,6 +40,47 @@ describe('protocol/msgpack', () => {
     expect(unpack(hex('cf0000010000000000'))).to.equal(2 ** 40);
   });
 
+  it('never writes an integer beyond 2^53 - 1 (ICD rev B §2.1): larger numbers go as float64, larger BigInts are refused', () => {
+    expect(pack(Number.MAX_SAFE_INTEGER).toString('hex')).to.equal('d3001fffffffffffff');
+    expect(pack(-Number.MAX_SAFE_INTEGER).toString('hex')).to.equal('d3ffe0000000000001');
+    expect(pack(2 ** 53).toString('hex')).to.equal('cb4340000000000000');
+    expect(pack({ seq: 2 ** 64 }).toString('hex')).to.equal('81a3736571cb43f0000000000000');
+    expect(() => pack({ seq: 2n ** 53n })).to.throw(RangeError, '2^53');
+    expect(() => pack([-(2n ** 63n)])).to.throw(RangeError);
+    // Whatever number is written: an integer token (uint64 cf, int64 d3) holds at most 2^53 - 1.
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.maxSafeInteger()), (v) => {
+        const b = pack(v);
+        if (b[0] === 0xcf) expect(b.readBigUInt64BE(1) <= BigInt(Number.MAX_SAFE_INTEGER)).to.equal(true);
+        if (b[0] === 0xd3) {
+          const n = b.readBigInt64BE(1);
+          expect(n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)).to.equal(
+            true,
+          );
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('accepts every integer encoding (ICD rev B §2.1): fixint, int8…int64, uint8…uint64', () => {
+    for (const h of [
+      '05',
+      'cc05',
+      'cd0005',
+      'ce00000005',
+      'cf0000000000000005',
+      'd005',
+      'd10005',
+      'd200000005',
+      'd30000000000000005',
+    ]) {
+      expect(unpack(hex(h)), h).to.equal(5);
+    }
+    for (const h of ['fb', 'd0fb', 'd1fffb', 'd2fffffffb', 'd3fffffffffffffffb'])
+      expect(unpack(hex(h)), h).to.equal(-5);
+  });
+
   it('writes bytes as bin and decodes bin as bytes', () => {
     expect(pack({ data: new Uint8Array([1, 2, 3]) }).toString('hex')).to.equal('81a464617461c403010203');
     const decoded = unpack(hex('81a464617461c403010203')) as { data: Uint8Array };
