@@ -38,6 +38,8 @@ export interface SessionOutcome {
 
 /** How long a closing socket may go without the client reading before it is destroyed (ICD rev B §6: ≥ 5 s). */
 const FLUSH_GRACE_MS = 5000;
+/** However slowly it still reads, a closing client is cut this long after the close began. */
+const MAX_FLUSH_MS = 60_000;
 /** Frames waiting behind an asynchronous REQUEST check before the session stops reading. */
 const INBOX_HIGH_WATER = 64;
 /** Unread answers (PONG) a client may leave queued before the session stops reading it. */
@@ -382,19 +384,21 @@ export class Session {
     // Unread input would make the kernel reset the connection at close, losing what it still
     // has to send: read (and drop) whatever the client sends from now on.
     this.#socket.resume();
-    this.#armFlushTimer(this.#socket.bytesWritten);
+    this.#armFlushTimer(this.#socket.bytesWritten, this.#ctx.clock.monoMs() + MAX_FLUSH_MS);
   }
 
   /**
    * A peer that stops reading would hold the socket forever: the flush is bounded by the
-   * grace period (ICD rev B §6: at least 5 s), renewed while the client still reads. Once
+   * grace period (ICD rev B §6: at least 5 s), renewed while the client still reads (up to
+   * MAX_FLUSH_MS in all: a trickling reader cannot hold the socket for ever). Once
    * the socket's buffer is empty the kernel holds the rest, which it still delivers (and the
    * FIN after it) when the socket is closed.
    */
-  #armFlushTimer(written: number): void {
+  #armFlushTimer(written: number, deadlineMs: number): void {
     this.#flushTimer = this.#ctx.clock.setTimeout(() => {
       const now = this.#socket.bytesWritten;
-      if (this.#socket.writableLength > 0 && now > written) this.#armFlushTimer(now);
+      const reading = this.#socket.writableLength > 0 && now > written;
+      if (reading && this.#ctx.clock.monoMs() < deadlineMs) this.#armFlushTimer(now, deadlineMs);
       else this.#socket.destroy();
     }, FLUSH_GRACE_MS);
   }
