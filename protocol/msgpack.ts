@@ -13,14 +13,15 @@ export const MAX_DEPTH = 32;
 
 // msgpackr writes integers outside 32 bits as float64; clients in C, Go or Java read
 // ICD times as integers, so such numbers are passed to msgpackr as BigInt (→ int64/uint64).
-// ICD rev B §2.1: no integer on the wire exceeds 2^53 − 1 in magnitude, so a peer may read every
-// integer as a double. Numbers beyond that are not integers to msgpackr (it writes float64); a
-// BigInt beyond it is refused here rather than written as int64.
+// ICD rev B §2.1: no integer the server sends exceeds 2^53 − 1 in magnitude, so a peer may read
+// every integer as a double. Numbers beyond that are not integers to msgpackr (it writes float64);
+// packSafe() refuses a BigInt beyond it rather than write it as int64. pack() lets BigInts through
+// as they are (tests build hostile REQUESTs with them).
 const MAX_WIRE_INT = BigInt(Number.MAX_SAFE_INTEGER);
 
-function widen(value: unknown): unknown {
+function widen(value: unknown, safe = false): unknown {
   if (typeof value === 'bigint') {
-    if (value > MAX_WIRE_INT || value < -MAX_WIRE_INT) {
+    if (safe && (value > MAX_WIRE_INT || value < -MAX_WIRE_INT)) {
       throw new RangeError(`integer ${value} exceeds 2^53 - 1 (ICD §2.1)`);
     }
     return value;
@@ -29,15 +30,20 @@ function widen(value: unknown): unknown {
     return Number.isSafeInteger(value) && (value >= TWO_32 || value < MINUS_TWO_31) ? BigInt(value) : value;
   }
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) return value.map(widen);
+  if (Array.isArray(value)) return value.map((v) => widen(v, safe));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = widen(v);
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = widen(v, safe);
   return out;
 }
 
 /** Encodes one value; returns a fresh buffer the caller may keep. */
 export function pack(value: unknown): Buffer {
   return packr.pack(widen(value));
+}
+
+/** pack() for what the server sends: an integer beyond 2^53 − 1 is a RangeError (ICD §2.1). */
+export function packSafe(value: unknown): Buffer {
+  return packr.pack(widen(value, true));
 }
 
 /** Bytes that follow each fixed-size token after its type byte; -1: not a fixed-size token. */

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { HEADER_BYTES, MessageType, TRAILER_BYTES } from '../../protocol/constants.ts';
 import { crc32, crc32Shift } from '../../protocol/crc32.ts';
 import { encodeHeader, encodeMessage } from '../../protocol/encode.ts';
-import { pack } from '../../protocol/msgpack.ts';
+import { packSafe } from '../../protocol/msgpack.ts';
 import type { Clock } from '../util/clock.ts';
 import { MAX_PREFIX_BYTES, type SharedData, writeDataPrefix } from './data-body.ts';
 
@@ -66,7 +66,7 @@ export class Outbound {
 
   /** Sends a control message; `body` is packed, or used as is when already msgpack bytes. */
   send(type: number, body?: unknown): number {
-    const bytes = body === undefined ? undefined : body instanceof Uint8Array ? body : pack(body);
+    const bytes = body === undefined ? undefined : body instanceof Uint8Array ? body : packSafe(body);
     const size = HEADER_BYTES + (bytes?.length ?? 0) + TRAILER_BYTES;
     this.#enqueue({ kind: 'control', type, body: bytes, bytes: size });
     return size;
