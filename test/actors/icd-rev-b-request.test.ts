@@ -102,14 +102,14 @@ describe('ICD rev B §5: since ahead of the stream', function () {
       const feed = await connect(server);
       await feed.request(request());
       await server.inject([frame(1), frame(2), frame(3)]);
-      const seqs = (await collectRecords(feed, 3)).map((r) => r.seq as number);
+      const seqs = (await collectRecords(feed, 3, 20_000)).map((r) => r.seq as number);
       const newest = seqs.at(-1)!;
       await invalid(server, { since: newest + 1 }, 'since');
       await invalid(server, { since: newest + 1000 }, 'since');
       const c: ScsClient = await connect(server);
       await c.request(request({ since: newest }));
       await server.inject([frame(4)]);
-      const got = await collectRecords(c, 1);
+      const got = await collectRecords(c, 1, 20_000);
       expect(got.map((r) => r.seq)).to.deep.equal([newest + 1]);
       c.destroy();
       feed.destroy();
@@ -127,7 +127,7 @@ describe('ICD rev B §5: since ahead of the stream', function () {
     const c = await connect(first);
     await c.request(request());
     await first.inject([frame(1), frame(2)]);
-    const newest = (await collectRecords(c, 2)).at(-1)!.seq as number;
+    const newest = (await collectRecords(c, 2, 20_000)).at(-1)!.seq as number;
     c.destroy();
     await first.close();
     const second = await startTestServer({ stateDir, archive: { enabled: true, commitMs: 20 } });
@@ -135,7 +135,7 @@ describe('ICD rev B §5: since ahead of the stream', function () {
       await invalid(second, { since: newest + 1 }, 'since');
       const d = await connect(second);
       await d.request(request({ since: newest - 1 }));
-      expect((await collectRecords(d, 1)).map((r) => r.seq)).to.deep.equal([newest]);
+      expect((await collectRecords(d, 1, 20_000)).map((r) => r.seq)).to.deep.equal([newest]);
       d.destroy();
     } finally {
       await second.close();
@@ -159,7 +159,7 @@ describe('ICD rev B §5.1: archive range and name patterns', function () {
       await new Promise((r) => setTimeout(r, 300));
       const c = await connect(server);
       await c.request(request({ mode: 'archive', from: base + 1_000_000, to: base + 3_000_000 }));
-      const recs = await collectRecords(c, 2);
+      const recs = await collectRecords(c, 2, 20_000);
       expect(recs.map((r) => r.ert)).to.deep.equal([base + 1_000_000, base + 2_000_000]);
       expect((await nextOfType(c, MessageType.END)).body).to.deep.include({ records: 2 });
       c.destroy();

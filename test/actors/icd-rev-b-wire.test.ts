@@ -51,7 +51,7 @@ describe('ICD rev B §2.1 MessagePack profile, against the server', function () 
       mode: 'realtime',
     });
     await server.inject([frame(1)]);
-    const [first] = await collectRecords(feed, 1);
+    const [first] = await collectRecords(feed, 1, 20_000);
     expect(first!.seq).to.equal(1);
     const zeros = [
       '00',

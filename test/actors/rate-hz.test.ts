@@ -69,7 +69,7 @@ describe('rateHz in every part of a session (ICD rev B §5)', function () {
     const got: Record<string, unknown>[] = [];
     for (let i = 0; i < samples.length; i += 10) {
       await server.inject(samples.slice(i, i + 10));
-      got.push(...(await collectRecords(feed, 10)));
+      got.push(...(await collectRecords(feed, 10, 20_000)));
     }
     firstSeq = got[0]!.seq as number;
     expect(got.at(-1)!.seq).to.equal(firstSeq + 49);
@@ -123,7 +123,7 @@ describe('rateHz in every part of a session (ICD rev B §5)', function () {
     await c.request(
       request({ stream: 'parameters', filter: { parameters: [NAME] }, rateHz: 1, since: firstSeq - 1 }),
     );
-    const recs = await collectRecords(c, 5);
+    const recs = await collectRecords(c, 5, 20_000);
     expect(recs.map((r) => r.eng)).to.deep.equal([0, 10, 20, 30, 40]);
     // Live goes on from the catch-up's state: same second as sample 49 → left out; next second → sent.
     const same = sample(PARAM, 100);
@@ -131,7 +131,7 @@ describe('rateHz in every part of a session (ICD rev B §5)', function () {
     const next = sample(PARAM, 101);
     next.rec.ert = samples.at(-1)!.rec.ert + 200_000;
     await server.inject([same, next]);
-    const live = await nextOfType(c, MessageType.DATA);
+    const live = await nextOfType(c, MessageType.DATA, 20_000);
     expect((live.body!.records as { eng: number }[]).map((r) => r.eng)).to.deep.equal([101]);
     c.destroy();
   });
