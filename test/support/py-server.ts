@@ -5,6 +5,7 @@
 // stdin, answered by one JSON line on stdout ({id, ok: true, …} or {id, error}):
 //   {op: 'inject', records: [{kind: 'frame', n, vcid?} | {kind: 'packet', n, apid, vcid?}
 //        | {kind: 'sample', param, eng} | {kind: 'event', severity, message}]}  → {erts}
+//        (each may carry `ert`, µs, instead of the helper's own)
 //   {op: 'link', up}                    the acquisition link up or down (heartbeat states)
 //   {op: 'archived', stream, seq}       waits until the archive holds `seq` of `stream`
 //   {op: 'restart'}                     a clean stop, then a new server on the same port and state
@@ -28,11 +29,13 @@ import {
   testHash,
 } from './server.ts';
 
-type Kind =
+/** `ert` (µs) replaces the helper's own (packets: scet moves with it), for paced archive replays. */
+type Kind = { ert?: number } & (
   | { kind: 'frame'; n: number; vcid?: number }
   | { kind: 'packet'; n: number; apid: number; vcid?: number }
   | { kind: 'sample'; param: number; eng: number }
-  | { kind: 'event'; severity: 'INFO' | 'WARNING' | 'ALARM' | 'CRITICAL'; message: string };
+  | { kind: 'event'; severity: 'INFO' | 'WARNING' | 'ALARM' | 'CRITICAL'; message: string }
+);
 
 interface Command {
   id: number;
@@ -60,6 +63,17 @@ async function start(port: number): Promise<ScsServer> {
 }
 
 function built(r: Kind) {
+  const b = made(r);
+  if (r.ert === undefined) return b;
+  if ('time' in b.rec) b.rec.time = r.ert;
+  else {
+    if ('scet' in b.rec) b.rec.scet = r.ert - 500_000;
+    b.rec.ert = r.ert;
+  }
+  return b;
+}
+
+function made(r: Kind) {
   switch (r.kind) {
     case 'frame':
       return frame(r.n, r.vcid ?? 0);

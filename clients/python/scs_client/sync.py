@@ -10,6 +10,7 @@ import concurrent.futures
 import threading
 
 from .aio import AsyncSession
+from .errors import ERR_CLOSED, ScsError
 
 __all__ = ["Session", "connect"]
 
@@ -26,6 +27,9 @@ class _LoopThread:
         self.loop.close()
 
     def submit(self, coro):
+        if self.loop.is_closed() or not self._thread.is_alive():
+            coro.close()
+            raise ScsError(ERR_CLOSED, "session closed")
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def run(self, coro, timeout=None):

@@ -138,6 +138,14 @@ def small_server():
     s.close()
 
 
+@pytest.fixture(scope="session")
+def second_server():
+    """Another server, no archive: the one to fail over to, or to move to."""
+    s = ServerProcess({"server": {"heartbeatMs": 400}})
+    yield s
+    s.close()
+
+
 @pytest.fixture
 def make_server():
     """Servers of the test's own, closed at its end."""
@@ -164,3 +172,127 @@ def codec(request):
     if request.param == "msgpack" and MSGPACK is None:
         pytest.skip("the msgpack package is not installed")
     return request.param
+
+
+class Relay:
+    """A TCP relay between clients and a server, to cut, block or freeze the path: a network
+    the test controls (as test/sdk/relay.ts does for the TypeScript SDK)."""
+
+    def __init__(self, target):
+        import socket
+
+        self.target = target
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self._pairs = []
+        self._blocked = False
+        self._frozen = False
+        self._closed = False
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def address(self):
+        return ("127.0.0.1", self.port)
+
+    def _accept(self):
+        import socket
+
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self._blocked:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            self.accepted += 1
+            pair = (client, upstream)
+            self._pairs.append(pair)
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, src, dst, downstream):
+        import time
+
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                while downstream and self._frozen:
+                    time.sleep(0.01)
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def cut(self):
+        """Closes every relayed connection (a network failure)."""
+        import socket
+
+        for pair in self._pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+        self._pairs = []
+
+    def block(self, blocked=True):
+        """New connections are accepted and closed at once while blocked."""
+        self._blocked = blocked
+
+    def freeze(self, frozen=True):
+        """Nothing from the server reaches the clients (the connection stays open)."""
+        self._frozen = frozen
+
+    def close(self):
+        self._closed = True
+        self._frozen = False
+        self._listener.close()
+        self.cut()
+
+
+@pytest.fixture
+def relay():
+    made = []
+
+    def make(target):
+        r = Relay(target)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.close()
+
+
+def pytest_runtest_logreport(report):
+    """With SCS_PYTEST_REPORT set (the mocha runner, test/python/client.test.ts), one JSON line
+    per test phase, so that each pytest test is one mocha test in `npm test`'s count."""
+    path = os.environ.get("SCS_PYTEST_REPORT")
+    if not path:
+        return
+    line = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
+            "duration": report.duration}
+    if report.failed:
+        line["message"] = str(report.longrepr)[-6000:]
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        line["message"] = report.longrepr[2]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
