@@ -112,7 +112,7 @@ def _decode(buf, pos, depth):
             raise _truncated()
         if kind == _STR:
             return _text(buf, pos, end), end
-        return bytes(buf[pos:end]), end
+        return buf[pos:end], end
     if t == 0xC1:
         raise CodecError("msgpack: the never-used byte 0xc1")
     raise CodecError(f"msgpack: extension type 0x{t:02x} (the ICD profile has none)")
@@ -120,7 +120,7 @@ def _decode(buf, pos, depth):
 
 def _text(buf, start, end):
     try:
-        return bytes(buf[start:end]).decode("utf-8")
+        return buf[start:end].decode("utf-8")
     except UnicodeDecodeError as err:
         raise CodecError(f"msgpack: str is not UTF-8 ({err.reason})") from None
 
@@ -140,12 +140,15 @@ def _map(buf, pos, n, depth):
     if depth >= MAX_DEPTH:
         raise CodecError(f"msgpack: nested deeper than {MAX_DEPTH}")
     out = {}
+    size = len(buf)
     for _ in range(n):
-        t = buf[pos] if pos < len(buf) else None
+        if pos >= size:
+            raise _truncated()
+        t = buf[pos]
         # Keys are strings: fixstr inline (the common case), str 8/16/32 through _decode.
-        if t is not None and 0xA0 <= t <= 0xBF:
+        if 0xA0 <= t <= 0xBF:
             end = pos + 1 + (t & 0x1F)
-            if end > len(buf):
+            if end > size:
                 raise _truncated()
             key = _text(buf, pos + 1, end)
             pos = end
@@ -153,7 +156,39 @@ def _map(buf, pos, n, depth):
             key, pos = _decode(buf, pos, depth + 1)
             if not isinstance(key, str):
                 raise CodecError(f"msgpack: map key {key!r} is not a string")
-        out[key], pos = _decode(buf, pos, depth + 1)
+        if pos >= size:
+            raise _truncated()
+        # The values DATA records are made of, inline: a call per value is most of the cost.
+        t = buf[pos]
+        if t <= 0x7F:
+            out[key] = t
+            pos += 1
+        elif 0xA0 <= t <= 0xBF:
+            end = pos + 1 + (t & 0x1F)
+            if end > size:
+                raise _truncated()
+            out[key] = _text(buf, pos + 1, end)
+            pos = end
+        elif t == 0xD3 and pos + 9 <= size:
+            out[key] = _i64(buf, pos + 1)[0]
+            pos += 9
+        elif t == 0xCB and pos + 9 <= size:
+            out[key] = _f64(buf, pos + 1)[0]
+            pos += 9
+        elif t == 0xCD and pos + 3 <= size:
+            out[key] = _u16(buf, pos + 1)[0]
+            pos += 3
+        elif t == 0xCC and pos + 2 <= size:
+            out[key] = buf[pos + 1]
+            pos += 2
+        elif t == 0xC5 and pos + 3 <= size:
+            end = pos + 3 + _u16(buf, pos + 1)[0]
+            if end > size:
+                raise _truncated()
+            out[key] = buf[pos + 3 : end]
+            pos = end
+        else:
+            out[key], pos = _decode(buf, pos, depth + 1)
     return out, pos
 
 
