@@ -21,6 +21,10 @@ class _LoopThread:
         self._thread = threading.Thread(target=self._run, name="scs-client-io", daemon=True)
         self._thread.start()
 
+    @property
+    def thread(self):
+        return self._thread
+
     def _run(self):
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
@@ -190,6 +194,10 @@ class _Records:
         self._done = True
         io = self._session._io
         if io.loop.is_closed() or not io.loop.is_running():
+            return
+        if threading.current_thread() is io.thread:
+            # Collected on the I/O thread itself: waiting there would deadlock, so just schedule it.
+            asyncio.ensure_future(self._agen.aclose(), loop=io.loop)
             return
         pending = self._pending
         if pending is not None and not pending.done():
