@@ -38,17 +38,19 @@ def test_speed_0_is_every_record_in_time_order_then_end(server, paced):
 
 
 def test_speed_2_paces_at_twice_real_time(server, paced):
-    arrivals = []
+    got = []
     states = []
     with scs_client.Session([server.address], reconnect=False, **ALPHA) as session:
         session.on("freshness", lambda s, p: states.append(s))
+        start = time.monotonic()
         for r in session.request("packets", "archive", from_=paced[0], to=paced[-1] + 1, speed=2,
                                  filter={"vcids": [7]}):
-            arrivals.append(time.monotonic())
-    # The loop ended at END; 1.2 s of ERT at 2× takes at least 0.6 s.
-    assert len(arrivals) == 3
-    assert arrivals[1] - arrivals[0] >= 0.25
-    assert arrivals[2] - arrivals[0] >= 0.55
+            got.append(r)
+        elapsed = time.monotonic() - start
+    # The loop ended at END; 1.2 s of ERT at 2× takes at least 0.6 s however busy the machine
+    # (a lower bound: a late reader only makes it longer).
+    assert [r.apid for r in got] == [300, 301, 302]
+    assert elapsed >= 0.58
     assert "catching-up" in states and "live" not in states
 
 

@@ -151,7 +151,7 @@ def test_timeout_without_request(small_server):
     start = time.monotonic()
     body = raw_nak(small_server.address, b"", send_nothing=True)
     assert body["code"] == "TIMEOUT"
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 10  # the server's 300 ms, on a machine that may be busy
 
 
 def test_nak_codes_are_the_icds():
