@@ -88,9 +88,10 @@ def test_failover_to_the_next_server_says_it_could_not_resume(make_server, secon
     assert [c.server for c in connects] == [a.address, b.address]
     assert [c.index for c in connects] == [0, 1]
     assert "SHUTDOWN" in str(disconnects[0].error)
-    # seq is per server: b has no archive to resume from, and the client says so.
+    # seq is per server: b cannot resume a's since (rev B: a since ahead of its newest seq is
+    # INVALID_REQUEST; a server without an archive: ARCHIVE_UNAVAILABLE), and the client says so.
     assert len(gaps) == 1 and gaps[0].after_seq == got[1].seq and gaps[0].server == b.address
-    assert "ARCHIVE_UNAVAILABLE" in gaps[0].reason
+    assert "INVALID_REQUEST: since" in gaps[0].reason or "ARCHIVE_UNAVAILABLE" in gaps[0].reason
 
 
 def test_connect_fails_over_and_none_reachable_is_err_no_server(server):
