@@ -10,7 +10,9 @@ import type {
   InjectRecord,
   ToAcquisition,
 } from '../src/acquisition/messages.ts';
+import { RecorderPace } from '../src/acquisition/recorder-pace.ts';
 import { RingSink } from '../src/acquisition/sink.ts';
+import type { ArchiveCountersBuffers } from '../src/archive/counters.ts';
 import { MdbControl } from '../src/mdb/control.ts';
 import { parseMdbText } from '../src/mdb/load.ts';
 import { PacketProcessor } from '../src/mdb/processor.ts';
@@ -24,6 +26,11 @@ const data = workerData as AcquisitionWorkerData;
 
 function post(msg: FromAcquisition): void {
   port!.postMessage(msg);
+}
+
+function paceOf(counters: ArchiveCountersBuffers): () => Promise<void> | null {
+  const pace = new RecorderPace(counters, data.rings);
+  return () => pace.paced();
 }
 
 let started: { sink: RingSink; control: MdbControl | null; stop: () => Promise<void> };
@@ -52,6 +59,7 @@ try {
     metrics: data.downlinkMetrics ?? null,
     log,
     ringSlots: data.rings.rings.map((r) => r.slots),
+    ...(data.archiveCounters === undefined ? {} : { recorderPace: paceOf(data.archiveCounters) }),
   });
   source.start(sink);
   started = { sink, control, stop: () => source.stop() };

@@ -141,6 +141,7 @@ class DownlinkSource implements Source {
             chain.replayedPacket(p);
             this.#commitSoon(sink);
           }),
+        ...(this.#context.recorderPace === undefined ? {} : { paced: this.#context.recorderPace }),
         state: (up, reason) =>
           guard(() => {
             log.info({ link: cfg.id, station: cfg.station, up, reason }, up ? 'link up' : 'link down');

@@ -1,5 +1,6 @@
 // Messages between the main thread and the acquisition worker (discriminated on `kind`).
 import type { Stream } from '../../protocol/constants.ts';
+import type { ArchiveCountersBuffers } from '../archive/counters.ts';
 import type { MdbText } from '../mdb/load.ts';
 import type { DownlinkMetricsBuffers } from '../metrics/downlink.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
@@ -21,6 +22,8 @@ export interface AcquisitionWorkerData {
   downlinkMetrics?: DownlinkMetricsBuffers;
   /** A pino level name; default 'info'. */
   logLevel?: string;
+  /** The archive recorder's counters and positions: file replays wait for it (recorder-pace.ts). */
+  archiveCounters?: ArchiveCountersBuffers;
   /** First seq per stream (one past the archive's last); default: continue the rings. */
   initialSeq?: Partial<Record<Stream, number>>;
 }

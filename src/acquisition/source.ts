@@ -94,6 +94,11 @@ export interface SourceContext {
    * catch-up bursts by them. Absent: no bound known.
    */
   ringSlots?: readonly number[];
+  /**
+   * File replays wait on it for the archive recorder (recorder-pace.ts): null when it has nothing
+   * to wait for, else a promise to await before asking again. Absent: no archive.
+   */
+  recorderPace?: () => Promise<void> | null;
 }
 
 export interface SourceDefinition {

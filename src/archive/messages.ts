@@ -1,6 +1,7 @@
 // Messages between the main thread and the recorder thread (discriminated on `kind`).
 import type { Stream } from '../../protocol/constants.ts';
 import type { RingSetBuffers } from '../ring/ring.ts';
+import type { ArchiveCountersBuffers } from './counters.ts';
 import type { RecorderCounters, RecorderEvent, RecorderOptions } from './recorder.ts';
 import type { ArchiveStoreOptions } from './store.ts';
 
@@ -12,6 +13,8 @@ export interface RecorderWorkerData {
   recorder?: RecorderOptions;
   /** A pino level name; default 'info'. */
   logLevel?: string;
+  /** Totals and ring positions shared with the main and acquisition threads. */
+  counters?: ArchiveCountersBuffers;
 }
 
 export type ToRecorder = { kind: 'counters' } | { kind: 'stop' };

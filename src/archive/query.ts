@@ -84,9 +84,9 @@ export class ArchiveReader {
       });
     }
     const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    // Version 1 lacks `holes` and version 2 the key indexes (the recorder adds both): still
-    // readable, e.g. by `scs export`, key-filtered queries then walking the time index.
-    if (version !== SCHEMA_VERSION && version !== 1 && version !== 2) {
+    // Version 1 lacks `holes`, version 2 the key indexes and version 3 `recorded` (the recorder
+    // adds them): still readable, e.g. by `scs export`, key-filtered queries then walking the time index.
+    if (!(Number.isInteger(version) && version >= 1 && version <= SCHEMA_VERSION)) {
       this.#db.close();
       throw new ArchiveError(
         ArchiveErrorCode.ERR_ARCHIVE_SCHEMA,

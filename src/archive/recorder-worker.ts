@@ -57,6 +57,7 @@ const recorder = new Recorder(
     onEvent: (event) => {
       if (event.kind !== 'committed') post({ kind: 'event', event });
     },
+    ...(data.counters === undefined ? {} : { counters: data.counters }),
   },
   data.recorder,
 );

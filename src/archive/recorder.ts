@@ -5,6 +5,7 @@ import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import { ReadStatus, type RecordMeta, type RingSetBuffers, RingSetReader } from '../ring/ring.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { ArchiveCounters, type ArchiveCountersBuffers } from './counters.ts';
 import { ArchiveError, ArchiveErrorCode } from './errors.ts';
 import { Retention, type RetentionPolicy } from './retention.ts';
 import type { ArchiveStore } from './store.ts';
@@ -52,6 +53,8 @@ export interface RecorderCounters {
   /** Per ring, the position after the last committed record: a ring head minus this is the
    * records acquired and not yet durable in the archive (the commit lag). */
   committedPos: Record<Stream, number>;
+  /** Records deleted by retention, per stream. */
+  deleted: Record<Stream, number>;
 }
 
 export interface RecorderDeps {
@@ -60,6 +63,8 @@ export interface RecorderDeps {
   clock: Clock;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   onEvent?: (event: RecorderEvent) => void;
+  /** Totals and ring positions shared with the other threads (src/archive/counters.ts). */
+  counters?: ArchiveCountersBuffers;
 }
 
 /** Per-ring progress, snapshotted at the start of a transaction so a rollback rewinds it. */
@@ -114,6 +119,8 @@ export class Recorder {
   #pausedSince: number | undefined;
   #retained = 0;
   #committedPos: number[] = [];
+  readonly #deleted: number[] = STREAMS.map(() => 0);
+  readonly #shared: ArchiveCounters | null;
   /** Records deleted by the retention pass under way. */
   #passDeleted = 0;
   #nextRetention = 0;
@@ -132,6 +139,7 @@ export class Recorder {
     this.#log = deps.log;
     this.#emit = deps.onEvent ?? (() => undefined);
     this.#retention = new Retention(deps.store, opts.retention ?? {}, deps.clock);
+    this.#shared = deps.counters === undefined ? null : new ArchiveCounters(deps.counters);
     this.#scratch = new Uint8Array(Math.max(...STREAMS.map((_, ring) => this.#reader.maxRecordBytes(ring))));
     const lastSeq = STREAMS.map((s) => deps.store.lastSeq(s));
     this.#p = {
@@ -151,6 +159,7 @@ export class Recorder {
     }
     this.#txStart = copy(this.#p);
     this.#committedPos = [...this.#p.pos];
+    this.#shared?.progress(this.#p.pos);
   }
 
   /** Starts recording (once); the promise settles when stop() has flushed, or rejects on an
@@ -177,6 +186,7 @@ export class Recorder {
       paused: this.#pausedSince !== undefined,
       retained: this.#retained,
       committedPos: byStream(this.#committedPos),
+      deleted: byStream(this.#deleted),
     };
   }
 
@@ -224,6 +234,8 @@ export class Recorder {
       budget -= this.#drainRing((this.#firstRing + k) % STREAMS.length, budget);
     }
     this.#firstRing = (this.#firstRing + 1) % STREAMS.length;
+    // Read (copied into the transaction's staging): a file replay may write on (recorder-pace.ts).
+    this.#shared?.progress(this.#p.pos);
     return budget <= 0;
   }
 
@@ -244,6 +256,7 @@ export class Recorder {
       }
       if (this.#meta.seq <= p.lastSeq[ring]!) {
         p.pos[ring] = pos + 1;
+        this.#shared?.add('duplicates', ring, 1);
         if (p.duplicates[ring]++ === 0) {
           this.#log.warn(
             { stream: STREAMS[ring], seq: this.#meta.seq, lastSeq: p.lastSeq[ring] },
@@ -277,6 +290,7 @@ export class Recorder {
     if (positions <= 0) return false;
     p.lost[ring]! += positions;
     p.unarchived[ring]! += positions;
+    this.#shared?.add('lost', ring, positions);
     p.pos[ring] = oldest;
     if (!this.#losing[ring]) {
       this.#losing[ring] = true;
@@ -298,6 +312,7 @@ export class Recorder {
     this.#store.commit();
     for (let ring = 0; ring < STREAMS.length; ring++) {
       this.#records[ring]! += this.#txCounts[ring]!;
+      this.#shared?.add('records', ring, this.#txCounts[ring]!);
       this.#txCounts[ring] = 0;
     }
     this.#commits++;
@@ -319,8 +334,12 @@ export class Recorder {
       this.#nextRetention = Number.POSITIVE_INFINITY;
       return false;
     }
-    const deleted = this.#retention.step();
+    const { ring, deleted } = this.#retention.step();
     this.#retained += deleted;
+    if (deleted > 0) {
+      this.#deleted[ring]! += deleted;
+      this.#shared?.add('deleted', ring, deleted);
+    }
     this.#passDeleted += deleted;
     if (deleted > 0) return true;
     this.#nextRetention = now + this.#retentionEveryMs;

@@ -1,13 +1,15 @@
 // Keeps the archive within its age and size limits by deleting its oldest records, one bounded
 // batch per step, so the recorder thread interleaves retention with recording and never stalls
-// long enough for a ring to overrun it.
+// long enough for a ring to overrun it. Age is how long ago SCS recorded a record, not its ERT:
+// a replay of a pass from months ago keeps its ERT (the query axis) and is kept maxAgeMs from
+// when it was replayed.
 import { STREAMS } from '../../protocol/constants.ts';
 import type { Clock } from '../util/clock.ts';
 import { ArchiveError, ArchiveErrorCode } from './errors.ts';
 import type { ArchiveStore } from './store.ts';
 
 export interface RetentionPolicy {
-  /** Records whose ERT is older than this many ms are deleted. */
+  /** Records recorded more than this many ms ago are deleted. */
   maxAgeMs?: number;
   /** The used part of the file (see ArchiveStore.usedBytes) is kept at or below this. */
   maxBytes?: number;
@@ -42,14 +44,15 @@ export class Retention {
     return this.#maxAgeUs !== undefined || this.#maxBytes !== undefined;
   }
 
-  /** Deletes at most one batch if a limit is exceeded; returns the rows deleted (0: within limits).
-   * Must run outside the store's transaction. Throws ERR_ARCHIVE_FULL like any write. */
-  step(): number {
+  /** Deletes at most one batch if a limit is exceeded; returns the rows deleted from `ring`
+   * (deleted 0: within limits). Must run outside the store's transaction. Throws ERR_ARCHIVE_FULL
+   * like any write. */
+  step(): { ring: number; deleted: number } {
     if (this.#maxAgeUs !== undefined) {
       const cutoff = this.#clock.nowUs() - this.#maxAgeUs;
       for (let ring = 0; ring < STREAMS.length; ring++) {
-        const n = this.#store.deleteOlderThan(ring, cutoff, this.#batch);
-        if (n > 0) return n;
+        const deleted = this.#store.deleteRecordedBefore(ring, cutoff, this.#batch);
+        if (deleted > 0) return { ring, deleted };
       }
     }
     if (this.#maxBytes !== undefined && this.#store.usedBytes() > this.#maxBytes) {
@@ -64,8 +67,8 @@ export class Retention {
           victim = ring;
         }
       }
-      if (victim >= 0) return this.#store.deleteOldest(victim, this.#batch);
+      if (victim >= 0) return { ring: victim, deleted: this.#store.deleteOldest(victim, this.#batch) };
     }
-    return 0;
+    return { ring: 0, deleted: 0 };
   }
 }

@@ -9,7 +9,7 @@ import { STREAMS, type Stream } from '../../protocol/constants.ts';
 import type { RecordMeta } from '../ring/ring.ts';
 import { ArchiveError, ArchiveErrorCode, isSqliteFull } from './errors.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const PAGE_BYTES = 8192;
 
 /** Streams whose records carry a spacecraft time (frames have none; an event has only `time`, its ERT). */
@@ -54,6 +54,18 @@ function keyIndexSql(stream: Stream): string {
 const HOLES_SQL =
   'CREATE TABLE holes (stream INTEGER NOT NULL, seq INTEGER NOT NULL, lost INTEGER NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID;';
 
+/**
+ * When records were recorded (version 4), for retention: the records of `stream` with seq up to
+ * `seq` (and above the previous row's) were all recorded at or before `at` (µs, wall clock). One
+ * row per stream per MARK_WINDOW_US: a commit moves the open window's row up to its last seq and
+ * its time; `since` (the window's first commit) keys it. ERT is the data's own time (a replay of a
+ * months-old pass keeps it) and stays the query axis; retention goes by this.
+ */
+const RECORDED_SQL =
+  'CREATE TABLE IF NOT EXISTS recorded (stream INTEGER NOT NULL, since INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (stream, since)) WITHOUT ROWID;';
+/** Retention by recording time is this precise: a record may outlive its limit by this much. */
+const MARK_WINDOW_US = 10_000_000;
+
 /** With external checkpoints, the WAL size (pages, 256 MiB) at which the writer checkpoints itself. */
 const WAL_VALVE_PAGES = (256 * 1024 * 1024) / PAGE_BYTES;
 
@@ -69,6 +81,8 @@ export interface ArchiveStoreOptions {
   /** A hard ceiling on the file size (rounded down to whole pages): writes beyond fail with
    * ERR_ARCHIVE_FULL exactly as on a full disk. Absent: no ceiling but the disk. */
   maxFileBytes?: number;
+  /** Wall clock of the recording marks (µs since 1970); default Date.now. */
+  nowUs?: () => number;
   /** Also keep the `parameters` key index: one parameter's history among thousands is read
    * from it directly, but every commit then rewrites about one index page per parameter, about
    * 4× the recording CPU of parameter records (docs/PERFORMANCE.md). Default false: parameter
@@ -118,9 +132,16 @@ export class ArchiveStore {
   readonly #maxSeq: StatementSync[];
   readonly #minErt: StatementSync[];
   readonly #highOfOldest: StatementSync[];
-  readonly #highOfAged: StatementSync[];
+  readonly #highOfRecorded: StatementSync[];
   readonly #deleteUpTo: StatementSync[];
-  readonly #deleteAged: StatementSync[];
+  readonly #markRecorded: StatementSync;
+  readonly #recordedBefore: StatementSync;
+  readonly #dropMarks: StatementSync;
+  readonly #nowUs: () => number;
+  /** Per ring: the highest seq appended in the open transaction (0: none). */
+  readonly #txHigh: number[] = STREAMS.map(() => 0);
+  /** Per ring: the `since` key of the open recording window, and when it opened. */
+  readonly #window: number[] = STREAMS.map(() => Number.NEGATIVE_INFINITY);
   readonly #state: StatementSync;
   readonly #hole: StatementSync;
   readonly #dropHoles: StatementSync;
@@ -128,6 +149,7 @@ export class ArchiveStore {
 
   constructor(path: string, opts: ArchiveStoreOptions = {}) {
     this.path = path;
+    this.#nowUs = opts.nowUs ?? (() => Date.now() * 1000);
     this.#db = new DatabaseSync(path);
     try {
       this.#init();
@@ -152,13 +174,20 @@ export class ArchiveStore {
     this.#highOfOldest = STREAMS.map((s) =>
       db.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM ${s} ORDER BY seq LIMIT ?)`),
     );
-    this.#highOfAged = STREAMS.map((s) =>
-      db.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM ${s} WHERE ert < ? ORDER BY ert LIMIT ?)`),
+    this.#highOfRecorded = STREAMS.map((s) =>
+      db.prepare(`SELECT max(seq) AS v FROM (SELECT seq FROM ${s} WHERE seq <= ? ORDER BY seq LIMIT ?)`),
     );
     this.#deleteUpTo = STREAMS.map((s) => db.prepare(`DELETE FROM ${s} WHERE seq <= ?`));
-    this.#deleteAged = STREAMS.map((s) =>
-      db.prepare(`DELETE FROM ${s} WHERE seq IN (SELECT seq FROM ${s} WHERE ert < ? ORDER BY ert LIMIT ?)`),
+    this.#markRecorded = db.prepare(
+      `INSERT INTO recorded (stream, since, seq, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream, since) DO UPDATE SET seq = max(seq, excluded.seq), at = max(at, excluded.at)`,
     );
+    // Windows follow each other in time: the newest that began before the cutoff and whose last
+    // commit is also before it is at most the second row read, walking back from the cutoff.
+    this.#recordedBefore = db.prepare(
+      'SELECT seq AS v FROM recorded WHERE stream = ? AND since < ? AND at < ? ORDER BY since DESC LIMIT 1',
+    );
+    this.#dropMarks = db.prepare('DELETE FROM recorded WHERE stream = ? AND seq <= ?');
     this.#state = db.prepare('SELECT high_seq AS v FROM stream_state WHERE stream = ?');
     this.#hole = db.prepare('INSERT OR REPLACE INTO holes (stream, seq, lost) VALUES (?, ?, ?)');
     this.#dropHoles = db.prepare('DELETE FROM holes WHERE stream = ? AND seq <= ?');
@@ -184,7 +213,7 @@ export class ArchiveStore {
       PRAGMA busy_timeout = 5000;`);
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version === SCHEMA_VERSION) return;
-    if (version === 1 || version === 2) {
+    if (version === 1 || version === 2 || version === 3) {
       this.#migrate(version);
       return;
     }
@@ -203,6 +232,7 @@ export class ArchiveStore {
       // The highest seq ever deleted per stream, so seq still continues after retention emptied a table.
       db.exec('CREATE TABLE stream_state (stream TEXT PRIMARY KEY, high_seq INTEGER NOT NULL) WITHOUT ROWID');
       db.exec(HOLES_SQL);
+      db.exec(RECORDED_SQL);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec('COMMIT');
     } catch (err) {
@@ -211,15 +241,30 @@ export class ArchiveStore {
     }
   }
 
-  /** Brings a version 1 (no `holes`) or 2 file to this version in place, in one transaction: a
-   * failure (a full disk) leaves it as it was. The key indexes follow in #keyIndexes: building
-   * one reads the whole stream (4.8 s for 4.8 GB in the page cache; a cold file at the disk's
-   * read rate), and the recorder starts recording only after that. */
-  #migrate(version: 1 | 2): void {
+  /** Brings a version 1 (no `holes`), 2 or 3 (no `recorded`) file to this version in place, in one
+   * transaction: a failure (a full disk) leaves it as it was. The key indexes follow in
+   * #keyIndexes: building one reads the whole stream (4.8 s for 4.8 GB in the page cache; a cold
+   * file at the disk's read rate), and the recorder starts recording only after that. What an
+   * older file holds is taken as recorded now (its recording time was not kept): retention by age
+   * deletes it one retention period from now, never earlier. */
+  #migrate(version: 1 | 2 | 3): void {
     const db = this.#db;
     db.exec('BEGIN IMMEDIATE');
     try {
       if (version === 1) db.exec(HOLES_SQL);
+      db.exec(RECORDED_SQL);
+      const now = this.#nowUs();
+      STREAMS.forEach((s, ring) => {
+        const high = (db.prepare(`SELECT max(seq) AS v FROM ${s}`).get() as { v: number | null }).v;
+        if (high !== null) {
+          db.prepare('INSERT OR REPLACE INTO recorded (stream, since, seq, at) VALUES (?, ?, ?, ?)').run(
+            ring,
+            now,
+            high,
+            now,
+          );
+        }
+      });
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec('COMMIT');
     } catch (err) {
@@ -304,6 +349,7 @@ export class ArchiveStore {
     args[o + 4] = meta.key2;
     args[o + 5] = meta.quality;
     args[o + 6] = st.stage.subarray(at, at + payload.length);
+    this.#txHigh[ring] = meta.seq;
     if (++st.rows < ROWS) return;
     this.#guard(() => st.many.run(...(args as number[])));
     st.rows = 0;
@@ -322,14 +368,28 @@ export class ArchiveStore {
     }
     this.#guard(() => {
       for (const st of this.#staging) this.#flush(st);
+      this.#markWindows();
       this.#db.exec('COMMIT');
     });
     this.#tx = false;
   }
 
+  /** Notes, in the committing transaction, when the records it appended were recorded. */
+  #markWindows(): void {
+    const now = this.#nowUs();
+    for (let ring = 0; ring < STREAMS.length; ring++) {
+      const high = this.#txHigh[ring]!;
+      if (high === 0) continue;
+      this.#txHigh[ring] = 0;
+      if (!(now - this.#window[ring]! < MARK_WINDOW_US)) this.#window[ring] = now;
+      this.#markRecorded.run(ring, this.#window[ring]!, high, now);
+    }
+  }
+
   /** Drops the open transaction and every staged row (a no-op outside a transaction). */
   rollback(): void {
     for (const st of this.#staging) st.rows = 0;
+    this.#txHigh.fill(0);
     this.#tx = false;
     if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
   }
@@ -358,10 +418,16 @@ export class ArchiveStore {
     );
   }
 
-  /** Deletes, in a transaction of its own, up to `maxRows` records of `ring` with ert < `ertUs`, oldest first. */
-  deleteOlderThan(ring: number, ertUs: number, maxRows: number): number {
-    return this.#delete(ring, this.#highOfAged[ring]!, [ertUs, maxRows], () =>
-      this.#deleteAged[ring]!.run(ertUs, maxRows),
+  /**
+   * Deletes, in a transaction of its own, up to `maxRows` of the lowest seqs of `ring` among the
+   * records recorded before `atUs` (µs, wall clock; not their ERT: a replayed old pass is as new
+   * as its recording); returns how many.
+   */
+  deleteRecordedBefore(ring: number, atUs: number, maxRows: number): number {
+    const upTo = (this.#recordedBefore.get(ring, atUs, atUs) as { v: number } | undefined)?.v;
+    if (upTo === undefined) return 0;
+    return this.#delete(ring, this.#highOfRecorded[ring]!, [upTo, maxRows], (high) =>
+      this.#deleteUpTo[ring]!.run(high),
     );
   }
 
@@ -384,6 +450,7 @@ export class ArchiveStore {
       if (v !== null) {
         this.#raiseState.run(STREAMS[ring]!, v);
         this.#dropHoles.run(ring, v);
+        this.#dropMarks.run(ring, v);
       }
       this.#db.exec('COMMIT');
       this.#tx = false;

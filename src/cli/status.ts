@@ -6,13 +6,15 @@ import { CliError, CliErrorCode, ExitCode } from './errors.ts';
 import { type CliIo, errorLine, isUsageError, usage, wholeNumber } from './io.ts';
 import { parseOptions } from './options.ts';
 import { parsePrometheus, type Sample } from './prometheus.ts';
+import { type Loss, renderLosses, summarizeLosses } from './status-losses.ts';
 
 export const help = `Usage: scs status [--host H] [--port N] [--timeout MS] [--json]
 
 Reads the server's ops endpoint (GET /metrics and /healthz) and prints its health,
 its downlink links (state, sync lock, frames, bad frames, packets, bytes, per-VC frame
 rates), sessions per agency, ACK and NAK counts, records and bytes sent, skipped records,
-ring heads, actor lag and records dropped before distribution (too large for their ring).
+ring heads, actor lag and records dropped before distribution (too large for their ring), and
+every record dropped, purged or lost (losses).
 
   --host H        ops HTTP host (default 127.0.0.1)
   --port N        ops HTTP port (default 7301)
@@ -61,6 +63,8 @@ export interface ServerStatus {
   naks: Record<string, number>;
   streams: Record<string, StreamStatus>;
   connections: { accepted: number; rejected: Record<string, number> } | undefined;
+  /** Every dropped, purged or lost series that is not 0 (status-losses.ts). */
+  losses: Loss[];
 }
 
 export interface StreamStatus {
@@ -191,7 +195,8 @@ export function summarize(endpoint: string, samples: Sample[], health: ServerSta
       `${endpoint}/metrics has no SCS metrics (is it an SCS ops port?)`,
     );
   }
-  return { endpoint, health, links: summarizeLinks(samples), agencies, naks, streams, connections };
+  const losses = summarizeLosses(samples);
+  return { endpoint, health, links: summarizeLinks(samples), agencies, naks, streams, connections, losses };
 }
 
 function bytes(n: number): string {
@@ -275,6 +280,7 @@ export function render(s: ServerStatus): string {
     const rejected = Object.entries(c.rejected).map(([reason, n]) => `${reason} ${n}`);
     lines.push('', `connections: accepted ${c.accepted}, rejected ${rejected.join(', ') || '0'}`);
   }
+  lines.push('', renderLosses(s.losses));
   return `${lines.join('\n')}\n`;
 }
 

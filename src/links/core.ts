@@ -73,6 +73,22 @@ export class LinkCore {
     this.#sink.packet(p);
   }
 
+  /** Null when the sink takes the next delivery now (no await per packet then); else a promise
+   * that resolves when it does, or the link stopped. */
+  paced(): Promise<void> | null {
+    const first = this.#sink?.paced?.() ?? null;
+    return first === null ? null : this.#waitPaced(first);
+  }
+
+  async #waitPaced(first: Promise<void>): Promise<void> {
+    for (
+      let wait: Promise<void> | null = first;
+      wait !== null && this.running;
+      wait = this.#sink?.paced?.() ?? null
+    )
+      await wait;
+  }
+
   error(err: unknown, fallback: string = LinkErrorCode.ERR_LINK_IO): string {
     const message = err instanceof Error ? err.message : String(err);
     const code = (err as { code?: unknown } | null)?.code;

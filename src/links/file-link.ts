@@ -1,13 +1,18 @@
 // file link: replays a raw frame file (concatenated CADUs, or fixed-length code blocks) at 1x to
 // 40x a nominal frame rate, or an annotated packet file paced by its recorded ert; or either as
 // fast as possible. The file is read a chunk at a time, and the next chunk only once the previous
-// one has been delivered, so memory stays at one chunk whatever the file size.
+// one has been delivered, so memory stays at one chunk whatever the file size. A replay is not a
+// live downlink: before each delivery it waits while the sink says so (LinkSink.paced, the archive
+// recorder's pace), so even at `speed: max` every record is archived.
 import { type FileHandle, open } from 'node:fs/promises';
 import { PacketFileDecoder, type PacketFileRecord } from '../files/packet-file.ts';
 import type { Clock } from '../util/clock.ts';
 import { type FileLinkConfig, MAX_SPEED } from './config.ts';
 import { LinkBase } from './core.ts';
 import { LinkError, LinkErrorCode } from './errors.ts';
+
+/** Most code blocks in one delivery of a stream replay. */
+const MAX_DELIVERY_RECORDS = 64;
 
 export class FileLink extends LinkBase {
   readonly delivery: 'stream' | 'block';
@@ -92,7 +97,14 @@ export class FileLink extends LinkBase {
       core.stats.skippedBytes += chunk.length - whole;
       let at = 0;
       while (at < whole) {
-        let count = (whole - at) / record;
+        const wait = core.paced();
+        if (wait !== null) {
+          await wait;
+          if (!core.running) return;
+        }
+        // A few code blocks per delivery, so that one delivery cannot fill a ring before the
+        // archive recorder's pace is checked again.
+        let count = Math.min((whole - at) / record, MAX_DELIVERY_RECORDS);
         if (periodMs > 0) {
           const now = this.#clock.monoMs();
           const due = t0 + sent * periodMs;
@@ -151,6 +163,8 @@ export class FileLink extends LinkBase {
           const now = this.#clock.monoMs();
           if (due > now) await this.#sleep(due - now);
         }
+        const wait = core.paced();
+        if (wait !== null) await wait;
         if (!core.running) return;
         core.packet(r);
       }

@@ -26,6 +26,11 @@ export interface LinkSink {
   packet(p: PacketIn): void;
   /** Called on every change only (never twice with the same `up`). */
   state(up: boolean, reason: string): void;
+  /**
+   * File replays only: null when the next delivery may go, else a promise to await before asking
+   * again (the archive recorder is behind; src/acquisition/recorder-pace.ts). Live links never wait.
+   */
+  paced?(): Promise<void> | null;
 }
 
 export interface LinkStats {

@@ -3,6 +3,8 @@
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import { STREAMS } from '../../protocol/constants.ts';
 import type { Admission } from '../admission/admission.ts';
+import type { ArchiveCounters } from '../archive/counters.ts';
+import { registerArchiveMetrics } from './archive-registry.ts';
 import { AgencyCounter, type MetricsBuffers, MetricsReader, NAK_CODES } from './counters.ts';
 import type { DownlinkMetricsBuffers } from './downlink.ts';
 import { registerDownlinkMetrics } from './downlink-registry.ts';
@@ -29,6 +31,8 @@ export interface RegistryExtras {
   downlink?: DownlinkMetricsBuffers;
   /** Feeds scs_archive_recorder_restarts_total (absent without it: no archive). */
   archiveRestarts?: () => number;
+  /** The recorder's totals: scs_archive_records_total, _records_lost_total, _deleted_total, … */
+  archive?: ArchiveCounters;
 }
 
 export interface RegistryOptions {
@@ -213,6 +217,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
   });
   registry.registerMetric(new SharedLatencyHistogram(reader) as unknown as Metric);
   if (extra.downlink) registerDownlinkMetrics(registry, extra.downlink);
+  if (extra.archive) registerArchiveMetrics(registry, extra.archive);
 
   const archiveRestarts = extra.archiveRestarts;
   if (archiveRestarts) {

@@ -7,6 +7,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Stream } from '../../protocol/constants.ts';
+import { ArchiveCounters, type ArchiveCountersBuffers, createArchiveCounters } from '../archive/counters.ts';
 import { ArchiveErrorCode } from '../archive/errors.ts';
 import type { FromRecorder, RecorderWorkerData, ToRecorder } from '../archive/messages.ts';
 import { ArchiveQueryPool } from '../archive/query-pool.ts';
@@ -29,7 +30,11 @@ export interface ArchiveThreadOptions {
   readonly clock?: Clock;
   /** The restart delays' jitter, in [0, 1); default Math.random. */
   readonly random?: () => number;
+  /** Every recorder event the thread posts (all but `committed`), after it is logged. */
+  readonly onEvent?: (event: PostedEvent) => void;
 }
+
+type PostedEvent = Extract<FromRecorder, { kind: 'event' }>['event'];
 
 /** Why a recorder thread ended: its coded error, or ERR_RECORDER_EXITED with the exit code. */
 interface Failure {
@@ -85,6 +90,11 @@ export class ArchiveThread {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #onEvent: (event: PostedEvent) => void;
+  /** The recorder's totals (records, lost, deleted, duplicates per stream) and ring positions. */
+  readonly sharedCounters: ArchiveCounters;
+  /** Their shared memory, for the acquisition thread (file replays wait for the recorder). */
+  readonly counterBuffers: ArchiveCountersBuffers;
   #worker: Worker | null = null;
   /** A recorder is ready and recording (false while a restart is pending or starting). */
   #recording = false;
@@ -108,6 +118,9 @@ export class ArchiveThread {
     this.#log = log;
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
+    this.#onEvent = opts.onEvent ?? (() => undefined);
+    this.counterBuffers = data.counters!;
+    this.sharedCounters = new ArchiveCounters(this.counterBuffers);
     this.queries = new ArchiveQueryPool(path, log);
   }
 
@@ -176,6 +189,7 @@ export class ArchiveThread {
       rings,
       path,
       logLevel,
+      counters: createArchiveCounters(),
       store: { parameterKeyIndex: config.parameterKeyIndex },
       recorder: {
         commitMs: config.commitMs,
@@ -222,6 +236,7 @@ export class ArchiveThread {
           }
           if (m.event.kind === 'resumed') this.#diskFull = false;
           this.#log.warn({ event: m.event }, `archive: ${m.event.kind}`);
+          this.#onEvent(m.event);
         } else if (m.kind === 'fatal') {
           failure ??= { code: m.code ?? ArchiveErrorCode.ERR_RECORDER_EXITED, message: m.message };
         }

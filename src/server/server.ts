@@ -30,6 +30,7 @@ import { createDisplay, displaySlots } from '../web/display.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
 import { ArchiveThread, archivePath, cleanStopMarker, firstSeqs } from './archive.ts';
+import { ArchiveEvents } from './archive-events.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
 import { startOpsHttp } from './ops-http.ts';
@@ -145,6 +146,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   let archive: ArchiveThread | undefined;
   let archiveMarker: ReturnType<typeof cleanStopMarker> | undefined;
   let initialSeq: Partial<Record<Stream, number>> | undefined;
+  // Recorder losses and purges become events once the acquisition thread (the events' writer) runs.
+  const archiveEvents = new ArchiveEvents(clock);
   if (config.archive.enabled) {
     const started = await ArchiveThread.start(
       config.archive,
@@ -152,6 +155,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       rings,
       config.log.level,
       log.child({ thread: 'archive' }),
+      { onEvent: (e) => archiveEvents.recorder(e) },
     );
     archive = started.thread;
     const marker = cleanStopMarker(config.server.stateDir);
@@ -172,8 +176,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       downlinkMetrics,
       logLevel: config.log.level,
       ...(initialSeq ? { initialSeq } : {}),
+      ...(archive ? { archiveCounters: archive.counterBuffers } : {}),
     },
     log.child({ thread: 'acquisition' }),
+  );
+  archiveEvents.raiseWith((event) =>
+    acquisition.inject([{ stream: 'events', rec: event }]).catch((err: unknown) => {
+      log.warn({ err, event }, 'archive event not raised: the acquisition thread is not running');
+    }),
   );
   await acquisition.start().catch(async (err: unknown) => {
     await archive?.stop();
@@ -218,7 +228,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     extra: {
       main: listener.counters,
       downlink: downlinkMetrics,
-      ...(archive ? { archiveRestarts: () => archive.restarts } : {}),
+      ...(archive ? { archiveRestarts: () => archive.restarts, archive: archive.sharedCounters } : {}),
     },
   });
   registerServiceMetrics(registry, {
@@ -280,7 +290,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     port: config.server.httpPort,
     registry,
     health: () => ({
-      ok: acquisition.running && pool.threads > 0 && archive?.running !== false,
+      ok: acquisition.running && pool.threads > 0 && archive?.running !== false && !archiveEvents.degraded(),
       detail: {
         version: version(),
         uptimeSeconds: Math.round((Date.now() - startedMs) / 1000),
@@ -302,6 +312,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
           up: linkView.link(i, 'up') === 1,
           syncLocked: linkView.link(i, 'syncLocked') === 1,
         })),
+        ...(archiveEvents.degraded() ? { archiveRecordsLost: archiveEvents.recentLoss() } : {}),
         actors: pool.threads,
         openSockets: listener.openSockets,
       },

@@ -202,9 +202,9 @@ describe('archive: recorder', () => {
 
   it('applies retention after a commit, in batches, until within the limits', async () => {
     const path = tmp.file('retain.db');
-    const store = new ArchiveStore(path);
+    // Recorded (by the store's clock) two hours ago: older than the hour kept.
+    const store = new ArchiveStore(path, { nowUs: () => (Date.now() - 7_200_000) * 1000 });
     const rings = ringSet();
-    // Every fixture record is from mid-2025: older than an hour.
     const { recorder, until } = start(store, rings, {
       retention: { maxAgeMs: 3_600_000, batchRows: 64 },
       retentionEveryMs: 1,
@@ -213,6 +213,7 @@ describe('archive: recorder', () => {
     await until((e) => e.kind === 'retained' && recorder.counters().retained === 300);
     await recorder.stop();
     expect(recorder.counters().retained).to.equal(300);
+    expect(recorder.counters().deleted).to.deep.equal({ frames: 0, packets: 0, parameters: 300, events: 0 });
     expect(archivedSeqs(path, 'parameters')).to.deep.equal([]);
     expect(store.lastSeq('parameters')).to.equal(300);
     store.close();

@@ -186,7 +186,7 @@ describe('archive: store lifecycle', () => {
     const again = new ArchiveStore(path);
     expect(again.lastSeqs()).to.deep.equal({ frames: 300, packets: 300, parameters: 300, events: 300 });
     expect(again.deleteOldest(0, 1000)).to.equal(300);
-    expect(again.deleteOlderThan(1, T0 + 2_000_000, 1000)).to.equal(300);
+    expect(again.deleteRecordedBefore(1, Date.now() * 1000 + 1, 1000)).to.equal(300);
     again.close();
     const third = new ArchiveStore(path);
     expect(third.lastSeq('frames')).to.equal(300);

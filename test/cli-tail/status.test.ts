@@ -69,6 +69,7 @@ describe('scs status (run() with captured io, real server)', () => {
     expect(out.find((l) => l.startsWith('alpha'))).to.match(/^alpha\s+0\s+1\s+2\s+\d+ B\s+0\s+0$/);
     expect(out).to.include('NAKs: AUTH_FAILED 1');
     expect(out.find((l) => l.startsWith('frames'))).to.match(/^frames\s+2\s+0\s+0$/);
+    expect(out.at(-1)).to.equal('losses: none');
   });
 
   it('exit 4 when the endpoint cannot be reached, 2 for usage, 0 with --help', async () => {
