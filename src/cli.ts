@@ -43,8 +43,9 @@ Prints the tokenHash to put in an agency's configuration. Without TOKEN it asks 
 terminal (what you type is not shown; Enter ends it), or reads the first line of stdin.`,
   'check-config': `Usage: scs check-config FILE
 
-Validates FILE merged over config/default.json, standing orders included; prints "ok",
-or one line per problem on stderr and exits 2.`,
+Validates FILE merged over config/default.json with the very checks that scs serve makes before it
+starts (schema, TLS files, links, mission database, display, standing orders); prints "ok", or
+one line per problem on stderr and exits 2.`,
 };
 
 class UsageError extends Error {
@@ -195,8 +196,14 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('check-config takes exactly one FILE');
-      const { loadConfig } = await import('./config/load.ts');
-      loadConfig({ file: positionals[0] });
+      // The very checks `scs serve` makes before it starts (src/server/preflight.ts).
+      const file = positionals[0]!;
+      const [{ loadConfig }, { preflight }, { createLogger }] = await Promise.all([
+        import('./config/load.ts'),
+        import('./server/preflight.ts'),
+        import('./util/logger.ts'),
+      ]);
+      preflight(loadConfig({ file }), { file, log: createLogger({ level: 'silent', name: 'scs' }) });
       console.log('ok');
       return 0;
     }

@@ -30,6 +30,8 @@ export interface ArchiveThreadOptions {
   readonly clock?: Clock;
   /** The restart delays' jitter, in [0, 1); default Math.random. */
   readonly random?: () => number;
+  /** The shared counters to record into (default: new ones). */
+  readonly counters?: ArchiveCountersBuffers;
   /** Every recorder event the thread posts (all but `committed`), after it is logged. */
   readonly onEvent?: (event: PostedEvent) => void;
 }
@@ -189,7 +191,7 @@ export class ArchiveThread {
       rings,
       path,
       logLevel,
-      counters: createArchiveCounters(),
+      counters: opts.counters ?? createArchiveCounters(),
       store: { parameterKeyIndex: config.parameterKeyIndex },
       recorder: {
         commitMs: config.commitMs,

@@ -19,7 +19,6 @@ export interface ListenerOptions {
   maxSocketsPerIp: number;
   connectRatePerIp: number;
   clock: Clock;
-  pool: ActorPool;
   admission: Admission;
   /** Archive query quotas: what a dead actor's sessions held is given back too. */
   quotas: Quotas;
@@ -34,6 +33,9 @@ export class Listener {
   readonly #slots: SlotAllocator;
   /** Open sockets per remote address. */
   readonly #perIp = new Map<string, number>();
+  /** Where sockets go; until attach(), accepted sockets wait paused in #waiting. */
+  #pool: ActorPool | null = null;
+  readonly #waiting: net.Socket[] = [];
 
   constructor(opts: ListenerOptions) {
     this.#opts = opts;
@@ -48,6 +50,13 @@ export class Listener {
     return this.#opts.maxSockets - this.#slots.available;
   }
 
+  /** Starts handing sockets to `pool`, those that arrived since listen() first. */
+  attach(pool: ActorPool): void {
+    this.#pool = pool;
+    for (const s of this.#waiting.splice(0)) if (!s.destroyed) this.#accept(s);
+  }
+
+  /** Binds the port (the server may still be starting: sockets wait for attach()). */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
@@ -60,6 +69,7 @@ export class Listener {
 
   /** Stops accepting; open sessions are the actors' to close. */
   close(): Promise<void> {
+    for (const s of this.#waiting.splice(0)) s.destroy();
     return new Promise((resolve) => {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
@@ -76,6 +86,11 @@ export class Listener {
   }
 
   #accept(socket: net.Socket): void {
+    const pool = this.#pool;
+    if (pool === null) {
+      this.#waiting.push(socket);
+      return;
+    }
     const ip = socket.remoteAddress ?? '';
     const port = socket.remotePort ?? 0;
     if (!this.#limiter.allow(ip)) {
@@ -109,7 +124,7 @@ export class Listener {
       this.#slots.give(slot);
     };
     try {
-      this.#opts.pool
+      pool
         .host(socket, { slot, remoteAddress: ip, remotePort: port })
         .catch((err: unknown) => {
           this.#opts.log.error({ err, remote: `${ip}:${port}` }, 'session lost with its actor');

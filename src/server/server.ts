@@ -2,21 +2,17 @@
 // its life cycle. `close()` is graceful and idempotent; `destroy()` is hard.
 import type { Worker } from 'node:worker_threads';
 import { STREAMS, type Stream } from '../../protocol/constants.ts';
-import { AcquisitionError, AcquisitionErrorCode } from '../acquisition/errors.ts';
-import { DEMO_MISSION_FILE, type SourceSpec, sourceDictionary } from '../acquisition/index.ts';
 import { SIMULATOR_LINK_ID } from '../acquisition/simulator.ts';
 import type { ActorInit } from '../actors/context.ts';
 import { Admission, createAdmission } from '../admission/admission.ts';
 import { createAuthGate } from '../admission/auth-gate.ts';
 import { bootId } from '../admission/client-id.ts';
 import { createQuotas, Quotas } from '../admission/quota.ts';
+import { ArchiveCounters, createArchiveCounters } from '../archive/counters.ts';
 import type { QueryPoolStats } from '../archive/query-pool.ts';
-import { compileAgencies } from '../config/access.ts';
 import { type CliOverrides, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { usesDemoToken } from '../config/token.ts';
-import { StandingOrders } from '../export/standing.ts';
-import { parseMdbText, readMdbText } from '../mdb/load.ts';
 import { createMetrics } from '../metrics/counters.ts';
 import { createDownlinkMetrics, DownlinkMetricsReader } from '../metrics/downlink.ts';
 import { createRegistry } from '../metrics/registry.ts';
@@ -29,19 +25,16 @@ import { version } from '../version.ts';
 import { createDisplay, displaySlots } from '../web/display.ts';
 import { AcquisitionThread, type InjectRecord } from './acquisition.ts';
 import { ActorPool } from './actor-pool.ts';
-import { ArchiveThread, archivePath, cleanStopMarker, firstSeqs } from './archive.ts';
+import { ArchiveThread, cleanStopMarker, firstSeqs } from './archive.ts';
 import { ArchiveEvents } from './archive-events.ts';
 import { Listener } from './listener.ts';
 import { assertSocketTransfer } from './node-check.ts';
-import { startOpsHttp } from './ops-http.ts';
+import { type OpsRoute, type OpsUpgrade, startOpsHttp } from './ops-http.ts';
 import { opsMdbRoute } from './ops-mdb.ts';
-import { loadTls } from './tls.ts';
+import { preflight, type SourceChoice } from './preflight.ts';
+import { lockStateDir } from './state-lock.ts';
 
-/** Which source feeds the acquisition thread: the simulator (configured by `simulator`) or a test source. */
-export type SourceChoice =
-  | { kind: 'simulator' }
-  | { kind: 'downlink' }
-  | Extract<SourceSpec, { kind: 'test' }>;
+export type { SourceChoice };
 
 export interface StartOptions {
   /** A config file merged over config/default.json. */
@@ -76,48 +69,23 @@ export interface ScsServer {
 export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   assertSocketTransfer();
   const config = loadConfig({ file: opts.configFile, object: opts.config, overrides: opts.overrides });
-  // Before any thread starts: a bad certificate stops the server cleanly.
-  const tls = loadTls(config.server.tls);
   const log = opts.logger ?? createLogger({ level: config.log.level, name: 'scs' });
   const clock = opts.clock ?? systemClock;
+  // Before any thread starts, the checks `scs check-config` makes: a bad certificate, database,
+  // link or standing order stops the server cleanly, with the configuration file named.
+  const { tls, source, mdb, dictionary, agencies, standing } = preflight(config, {
+    file: opts.configFile ?? (opts.config === undefined ? undefined : 'configuration object'),
+    ...(opts.source ? { source: opts.source } : {}),
+    log,
+    clock,
+  });
   for (const id of usesDemoToken(config)) {
     log.warn({ agency: id }, `agency ${id} uses its demo token: replace it before operations (scs token)`);
   }
 
+  // One server per state directory: a second one stops here, before it writes anything.
+  const stateLock = lockStateDir(config.server.stateDir);
   const boot = bootId(config.server.stateDir);
-  const choice: SourceChoice =
-    opts.source ??
-    (config.links.length > 0
-      ? { kind: 'downlink' }
-      : config.simulator.enabled
-        ? { kind: 'simulator' }
-        : { kind: 'test', options: { mode: 'inject' } });
-  const source = sourceSpec(choice, config);
-  // Read once: the acquisition thread (and any restart of it) decodes with this very text.
-  const mdb = {
-    ...readMdbText(config.mdb.file ?? DEMO_MISSION_FILE),
-    ...(config.mdb.strict ? { strict: true } : {}),
-  };
-  // Loaded here first: a bad database stops the server before any thread starts.
-  const model = parseMdbText(mdb);
-  // What an XTCE import left out: one warning per root cause, naming file, line and what is lost.
-  for (const w of model.warnings ?? []) {
-    log.warn({ file: mdb.file, line: w.line, path: w.path, rule: w.rule }, `mission database: ${w.message}`);
-  }
-  const dictionary = sourceDictionary(source, model);
-  // Checked here too: an order that can never run stops the server before any thread starts.
-  const standing =
-    config.standingOrders.length === 0
-      ? undefined
-      : new StandingOrders({
-          orders: config.standingOrders,
-          ...(config.archive.enabled
-            ? { archivePath: archivePath(config.archive, config.server.stateDir) }
-            : {}),
-          stateDir: config.server.stateDir,
-          log: log.child({ component: 'standing-orders' }),
-          clock,
-        });
   const downlinkMetrics = createDownlinkMetrics(
     source.kind === 'simulator'
       ? [{ id: SIMULATOR_LINK_ID, station: config.simulator.station }]
@@ -125,7 +93,6 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   );
   const rings = createRingSet(STREAMS.map((s) => config.ring[s]));
   const valueTable = createValueTable(Math.max(1, dictionary.length), config.ring.parameters.slotBytes);
-  const agencies = compileAgencies(config);
   const agencyList = [...agencies.values()].sort((a, b) => a.index - b.index);
   const admission = createAdmission(
     agencyList.map((a) => a.maxConnections),
@@ -141,22 +108,126 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   const authGate = createAuthGate();
   // Replaced actors claim fresh regions; room for many replacements.
   const metrics = createMetrics(config.server.actors * 8 + 8, agencyList.length);
-
-  // The recorder starts first: the acquisition continues each stream's seq after the archive's last.
-  let archive: ArchiveThread | undefined;
-  let archiveMarker: ReturnType<typeof cleanStopMarker> | undefined;
-  let initialSeq: Partial<Record<Stream, number>> | undefined;
+  const archiveCounters = config.archive.enabled ? createArchiveCounters() : undefined;
   // Recorder losses and purges become events once the acquisition thread (the events' writer) runs.
   const archiveEvents = new ArchiveEvents(clock);
-  if (config.archive.enabled) {
+
+  // Started below, after both ports are bound.
+  let archive: ArchiveThread | undefined;
+  let acquisition: AcquisitionThread | undefined;
+  let pool: ActorPool | undefined;
+  let accepting = false;
+
+  // Both ports are bound before any thread starts or anything is recorded: a port in use stops
+  // the server here. Connections that arrive meanwhile wait (paused, or queued by the HTTP server).
+  const admissionView = new Admission(admission);
+  const listener = new Listener({
+    host: config.server.host,
+    port: config.server.port,
+    maxSockets: config.server.maxSockets,
+    maxSocketsPerIp: config.server.maxSocketsPerIp,
+    connectRatePerIp: config.server.connectRatePerIp,
+    clock,
+    admission: admissionView,
+    quotas: new Quotas(archiveQuotas),
+    log,
+  });
+  const reader = new RingSetReader(rings);
+  const registry = createRegistry({
+    metrics,
+    admission: admissionView,
+    agencyNames: agencyList.map((a) => a.id),
+    ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
+    ringDropped: () => STREAMS.map((_, r) => reader.droppedTooLarge(r)),
+    extra: {
+      main: listener.counters,
+      downlink: downlinkMetrics,
+      ...(archiveCounters
+        ? { archiveRestarts: () => archive?.restarts ?? 0, archive: new ArchiveCounters(archiveCounters) }
+        : {}),
+    },
+  });
+  const linkView = new DownlinkMetricsReader(downlinkMetrics);
+  const startedMs = Date.now();
+  // Filled once the threads run.
+  const routes: OpsRoute[] = [];
+  const upgrades: OpsUpgrade[] = [];
+  const bound = await (async () => {
+    const ops = await startOpsHttp({
+      host: config.server.httpHost,
+      port: config.server.httpPort,
+      registry,
+      health: () => {
+        if (acquisition === undefined || pool === undefined) return { ok: false, detail: { starting: true } };
+        return {
+          ok:
+            acquisition.running &&
+            pool.threads > 0 &&
+            archive?.running !== false &&
+            !archiveEvents.degraded(),
+          detail: {
+            version: version(),
+            uptimeSeconds: Math.round((Date.now() - startedMs) / 1000),
+            acquisition: acquisition.running,
+            ...(acquisition.running ? {} : { acquisitionError: acquisition.lastErrorCode ?? null }),
+            archive: archive === undefined ? 'disabled' : archive.running,
+            ...(archive && !archive.running ? { archiveError: archive.lastErrorCode ?? null } : {}),
+            archiveState:
+              archive === undefined
+                ? 'disabled'
+                : !archive.running
+                  ? 'restarting'
+                  : archive.diskFull
+                    ? 'paused: disk full'
+                    : 'recording',
+            links: linkView.links.map((l, i) => ({
+              id: l.id,
+              station: l.station,
+              up: linkView.link(i, 'up') === 1,
+              syncLocked: linkView.link(i, 'syncLocked') === 1,
+            })),
+            ...(archiveEvents.degraded() ? { archiveRecordsLost: archiveEvents.recentLoss() } : {}),
+            actors: pool.threads,
+            openSockets: listener.openSockets,
+          },
+        };
+      },
+      ready: () => accepting && acquisition?.running === true,
+      logger: log,
+      routes,
+      upgrades,
+    });
+    try {
+      return { ops, port: await listener.listen() };
+    } catch (err) {
+      await ops.close();
+      throw err;
+    }
+  })().catch((err: unknown) => {
+    stateLock.release();
+    throw err;
+  });
+  const { ops, port } = bound;
+  // A failure from here on must not leave threads running (the process would hang) or the ports bound.
+  const abort = async (err: unknown): Promise<never> => {
+    await Promise.allSettled([pool?.destroy(), acquisition?.stop(), listener.close(), ops.close()]);
+    await archive?.stop();
+    stateLock.release();
+    throw err;
+  };
+
+  // The recorder starts first: the acquisition continues each stream's seq after the archive's last.
+  let archiveMarker: ReturnType<typeof cleanStopMarker> | undefined;
+  let initialSeq: Partial<Record<Stream, number>> | undefined;
+  if (archiveCounters) {
     const started = await ArchiveThread.start(
       config.archive,
       config.server.stateDir,
       rings,
       config.log.level,
       log.child({ thread: 'archive' }),
-      { onEvent: (e) => archiveEvents.recorder(e) },
-    );
+      { onEvent: (e) => archiveEvents.recorder(e), counters: archiveCounters },
+    ).catch(abort);
     archive = started.thread;
     const marker = cleanStopMarker(config.server.stateDir);
     initialSeq = firstSeqs(
@@ -167,7 +238,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     marker.running();
     archiveMarker = marker;
   }
-  const acquisition = new AcquisitionThread(
+  const acq = new AcquisitionThread(
     {
       rings,
       valueTable,
@@ -176,19 +247,17 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       downlinkMetrics,
       logLevel: config.log.level,
       ...(initialSeq ? { initialSeq } : {}),
-      ...(archive ? { archiveCounters: archive.counterBuffers } : {}),
+      ...(archiveCounters ? { archiveCounters } : {}),
     },
     log.child({ thread: 'acquisition' }),
   );
   archiveEvents.raiseWith((event) =>
-    acquisition.inject([{ stream: 'events', rec: event }]).catch((err: unknown) => {
+    acq.inject([{ stream: 'events', rec: event }]).catch((err: unknown) => {
       log.warn({ err, event }, 'archive event not raised: the acquisition thread is not running');
     }),
   );
-  await acquisition.start().catch(async (err: unknown) => {
-    await archive?.stop();
-    throw err;
-  });
+  await acq.start().catch(abort);
+  acquisition = acq;
 
   const init: ActorInit = {
     config,
@@ -204,67 +273,34 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     archiveQuotas,
     authGate,
   };
-  const pool = new ActorPool(init, config.server.actors, config.server.maxSockets);
-  const admissionView = new Admission(admission);
-  const listener = new Listener({
-    host: config.server.host,
-    port: config.server.port,
-    maxSockets: config.server.maxSockets,
-    maxSocketsPerIp: config.server.maxSocketsPerIp,
-    connectRatePerIp: config.server.connectRatePerIp,
-    clock,
-    pool,
-    admission: admissionView,
-    quotas: new Quotas(archiveQuotas),
-    log,
-  });
-  const reader = new RingSetReader(rings);
-  const registry = createRegistry({
-    metrics,
-    admission: admissionView,
-    agencyNames: agencyList.map((a) => a.id),
-    ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
-    ringDropped: () => STREAMS.map((_, r) => reader.droppedTooLarge(r)),
-    extra: {
-      main: listener.counters,
-      downlink: downlinkMetrics,
-      ...(archive ? { archiveRestarts: () => archive.restarts, archive: archive.sharedCounters } : {}),
-    },
-  });
+  const actors = new ActorPool(init, config.server.actors, config.server.maxSockets);
+  pool = actors;
+  const recorder = archive;
   registerServiceMetrics(registry, {
     version: version(),
     ringHeads: () => STREAMS.map((_, r) => reader.head(r)),
-    actorRestarts: () => pool.restarts,
-    acquisitionRestarts: () => acquisition.restarts,
-    ...(archive
+    actorRestarts: () => actors.restarts,
+    acquisitionRestarts: () => acq.restarts,
+    ...(recorder
       ? {
           archive: {
-            path: archive.path,
+            path: recorder.path,
             get running() {
-              return archive.running;
+              return recorder.running;
             },
             get diskFull() {
-              return archive.diskFull;
+              return recorder.diskFull;
             },
             get diskFullPauses() {
-              return archive.diskFullPauses;
+              return recorder.diskFullPauses;
             },
-            counters: () => archive.counters(),
+            counters: () => recorder.counters(),
             maxAgeDays: config.archive.maxAgeDays,
             maxBytes: config.archive.maxBytes,
           },
         }
       : {}),
   });
-  const linkView = new DownlinkMetricsReader(downlinkMetrics);
-  const startedMs = Date.now();
-  let accepting = false;
-  // A port in use must not leave the threads started above running (the process would hang).
-  const abort = async (err: unknown): Promise<never> => {
-    await Promise.allSettled([pool.destroy(), acquisition.stop()]);
-    await archive?.stop();
-    throw err;
-  };
   const display = await Promise.resolve()
     .then(() =>
       config.display.enabled
@@ -279,64 +315,23 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
             metrics,
             registry,
             authGate,
-            ...(archive ? { historyQuery: (q, signal) => archive.queries.history(q, signal) } : {}),
+            ...(archive ? { historyQuery: archiveHistory(archive) } : {}),
             log: log.child({ area: 'display' }),
           })
         : undefined,
     )
     .catch(abort);
-  const ops = await startOpsHttp({
-    host: config.server.httpHost,
-    port: config.server.httpPort,
-    registry,
-    health: () => ({
-      ok: acquisition.running && pool.threads > 0 && archive?.running !== false && !archiveEvents.degraded(),
-      detail: {
-        version: version(),
-        uptimeSeconds: Math.round((Date.now() - startedMs) / 1000),
-        acquisition: acquisition.running,
-        ...(acquisition.running ? {} : { acquisitionError: acquisition.lastErrorCode ?? null }),
-        archive: archive === undefined ? 'disabled' : archive.running,
-        ...(archive && !archive.running ? { archiveError: archive.lastErrorCode ?? null } : {}),
-        archiveState:
-          archive === undefined
-            ? 'disabled'
-            : !archive.running
-              ? 'restarting'
-              : archive.diskFull
-                ? 'paused: disk full'
-                : 'recording',
-        links: linkView.links.map((l, i) => ({
-          id: l.id,
-          station: l.station,
-          up: linkView.link(i, 'up') === 1,
-          syncLocked: linkView.link(i, 'syncLocked') === 1,
-        })),
-        ...(archiveEvents.degraded() ? { archiveRecordsLost: archiveEvents.recentLoss() } : {}),
-        actors: pool.threads,
-        openSockets: listener.openSockets,
-      },
+  routes.push(
+    opsMdbRoute({
+      config,
+      control: (msg) => acq.control(msg),
+      authGate,
+      log: log.child({ area: 'ops-mdb' }),
     }),
-    ready: () => accepting && acquisition.running,
-    logger: log,
-    routes: [
-      opsMdbRoute({
-        config,
-        control: (msg) => acquisition.control(msg),
-        authGate,
-        log: log.child({ area: 'ops-mdb' }),
-      }),
-      ...(display?.routes ?? []),
-    ],
-    ...(display ? { upgrades: display.upgrades } : {}),
-  }).catch(async (err: unknown) => {
-    display?.close();
-    return abort(err);
-  });
-  const port = await listener.listen().catch(async (err: unknown) => {
-    await ops.close();
-    return abort(err);
-  });
+    ...(display?.routes ?? []),
+  );
+  upgrades.push(...(display?.upgrades ?? []));
+  listener.attach(actors);
   accepting = true;
   standing?.start();
   log.info(
@@ -352,13 +347,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
       display?.close();
       await standing?.close();
       // Leave time within shutdownMs to tear the threads down after the sessions.
-      await pool.drain(Math.max(500, config.server.shutdownMs - 1500));
-      await pool.destroy();
-      await acquisition.stop();
+      await actors.drain(Math.max(500, config.server.shutdownMs - 1500));
+      await actors.destroy();
+      await acq.stop();
       // After the acquisition: what the rings still hold gets recorded.
       await archive?.stop();
       archiveMarker?.stopped();
       await ops.close();
+      stateLock.release();
       log.info('SCS stopped');
     })();
     return closing;
@@ -369,22 +365,23 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
     display?.close();
     await Promise.allSettled([
       listener.close(),
-      pool.destroy(),
-      acquisition.stop(),
+      actors.destroy(),
+      acq.stop(),
       ops.close(),
       standing?.close(),
     ]);
     await archive?.stop();
+    stateLock.release();
   };
   return {
     config,
     port,
     httpPort: ops.port,
     clientIdPrefix: boot,
-    actorThreads: () => pool.workers(),
-    inject: (records) => acquisition.inject(records),
-    setLink: (up) => acquisition.setLink(up),
-    mdbControl: (msg) => acquisition.control(msg),
+    actorThreads: () => actors.workers(),
+    inject: (records) => acq.inject(records),
+    setLink: (up) => acq.setLink(up),
+    mdbControl: (msg) => acq.control(msg),
     archiveQueries: () => archive?.queries.stats(),
     archiveRecorder: () => archive?.recorder ?? null,
     close,
@@ -392,19 +389,9 @@ export async function startServer(opts: StartOptions = {}): Promise<ScsServer> {
   };
 }
 
-function sourceSpec(choice: SourceChoice, config: Config): SourceSpec {
-  switch (choice.kind) {
-    case 'simulator':
-      return { kind: 'simulator', config: { ...config.simulator, stateDir: config.server.stateDir } };
-    case 'downlink':
-      if (config.simulator.enabled && config.links.length > 0) {
-        throw new AcquisitionError(
-          AcquisitionErrorCode.ERR_SOURCE_SPEC,
-          'links are configured and simulator.enabled is true: set simulator.enabled to false',
-        );
-      }
-      return { kind: 'downlink', config: { links: config.links, stateDir: config.server.stateDir } };
-    default:
-      return choice;
-  }
+/** The display's history source: the archive's query pool. */
+function archiveHistory(
+  archive: ArchiveThread,
+): NonNullable<Parameters<typeof createDisplay>[0]['historyQuery']> {
+  return (q, signal) => archive.queries.history(q, signal);
 }

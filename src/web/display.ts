@@ -141,14 +141,19 @@ function refusal(res: ServerResponse, r: Extract<AuthResult, { ok: false }>): vo
   sendJson(res, REFUSAL_STATUS[r.code], { error: r.code, reason: r.reason });
 }
 
-export function createDisplay(opts: DisplayOptions): Display {
-  const { config, agencies, dictionary } = opts;
+/** What the schema cannot check of `display` (also run by `scs check-config`: src/server/preflight.ts). */
+export function checkDisplayConfig(config: DisplayConfig, agencies: ReadonlyMap<string, unknown>): void {
   if (config.anonymousAgency !== undefined && !agencies.has(config.anonymousAgency)) {
     throw new WebError(
       WebErrorCode.ERR_WEB_CONFIG,
       `/display/anonymousAgency: no agency ${config.anonymousAgency} in /agencies`,
     );
   }
+}
+
+export function createDisplay(opts: DisplayOptions): Display {
+  const { config, agencies, dictionary } = opts;
+  checkDisplayConfig(config, agencies);
   const assets = loadAssets();
   const counters = new WebCounters();
   registerWebMetrics(opts.registry, counters);
