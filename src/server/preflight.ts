@@ -62,7 +62,10 @@ export function preflight(config: Config, opts: PreflightOptions): Checked {
     const model = parseMdbText(mdb);
     // What an XTCE import left out: one warning per root cause, naming file, line and what is lost.
     for (const w of model.warnings ?? []) {
-      opts.log.warn({ file: mdb.file, line: w.line, path: w.path, rule: w.rule }, `mission database: ${w.message}`);
+      opts.log.warn(
+        { file: mdb.file, line: w.line, path: w.path, rule: w.rule },
+        `mission database: ${w.message}`,
+      );
     }
     const dictionary = sourceDictionary(source, model);
     const agencies = compileAgencies(config);
