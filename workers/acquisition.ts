@@ -28,8 +28,8 @@ function post(msg: FromAcquisition): void {
   port!.postMessage(msg);
 }
 
-function paceOf(counters: ArchiveCountersBuffers): () => Promise<void> | null {
-  const pace = new RecorderPace(counters, data.rings);
+function paceOf(counters: ArchiveCountersBuffers, sink: RingSink): () => Promise<void> | null {
+  const pace = new RecorderPace(counters, data.rings, () => sink.heads());
   return () => pace.paced();
 }
 
@@ -59,7 +59,7 @@ try {
     metrics: data.downlinkMetrics ?? null,
     log,
     ringSlots: data.rings.rings.map((r) => r.slots),
-    ...(data.archiveCounters === undefined ? {} : { recorderPace: paceOf(data.archiveCounters) }),
+    ...(data.archiveCounters === undefined ? {} : { recorderPace: paceOf(data.archiveCounters, sink) }),
   });
   source.start(sink);
   started = { sink, control, stop: () => source.stop() };
