@@ -11,6 +11,7 @@ import { FrameType } from '../../src/ccsds/frame.ts';
 import { PacketFramer } from '../../src/ccsds/framer.ts';
 import { DownlinkPipeline } from '../../src/ccsds/pipeline.ts';
 import { EPOCH_1958_US } from '../../src/ccsds/time.ts';
+import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadMdb } from '../../src/mdb/load.ts';
 import { Collect, hex } from '../ccsds/support.ts';
@@ -143,7 +144,13 @@ describe('acquisition downlink source configuration', () => {
   });
 
   it('a server refuses links while the simulator is enabled', async () => {
+    // The configuration check before any thread starts (src/server/preflight.ts): a ConfigError
+    // naming the configuration, which `scs serve` exits 2 with (test/cli/check-config-serve.test.ts).
     const err = await startWith({ links: [link()] }).catch((e: unknown) => e);
-    expect(err).to.have.property('code', 'ERR_SOURCE_SPEC');
+    expect(err).to.be.instanceOf(ConfigError).with.property('code', 'ERR_CONFIG_INVALID');
+    const e = err as ConfigError;
+    expect(e.file).to.equal('configuration object');
+    expect(e.issues.map((i) => i.rule)).to.deep.equal(['ERR_SOURCE_SPEC']);
+    expect(e.message).to.match(/^configuration object: .*simulator\.enabled is true/);
   });
 });
