@@ -150,12 +150,8 @@ function registerArchive(
     };
     return type === 'counter' ? new Counter(config) : new Gauge(config);
   };
-  fromRecorder(
-    'scs_archive_records_total',
-    'Records committed to the archive since the recorder thread started',
-    (c, s) => c.records[s],
-    'counter',
-  );
+  // scs_archive_records_total{stream} comes from the recorder's shared counters
+  // (src/metrics/archive-registry.ts), which survive a recorder restart.
   fromRecorder(
     'scs_archive_lost_records_total',
     'Records the ring overwrote before the recorder archived them, since the recorder thread started',
