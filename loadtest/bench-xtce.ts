@@ -14,9 +14,16 @@ import { parseMdb } from '../src/mdb/load.ts';
 import { PacketProcessor, type ProcessorOutput } from '../src/mdb/processor.ts';
 import { parseXmlText } from '../src/mdb/xml.ts';
 import { importXtce } from '../src/mdb/xtce.ts';
+import { corpusDir } from '../test/support/xtce-corpus.ts';
 
 const RUNS = Number(process.argv[2] ?? 7);
-const FIXTURES = new URL('../test/fixtures/xtce-real/', import.meta.url).pathname;
+const FIXTURES = corpusDir();
+if (FIXTURES === undefined) {
+  console.error(
+    'bench:xtce needs the real corpus in ../shared/fixtures/xtce-real or SCS_XTCE_CORPUS (test/fixtures/xtce-real/SOURCES.md)',
+  );
+  process.exit(2);
+}
 
 /** A 10,000-parameter XTCE database in the CCSDS idiom: abstract header, ComparisonList on the APID. */
 function generated(): string {
