@@ -24,10 +24,11 @@ async function loaded(args: string[]): Promise<string[]> {
 /**
  * The server and what only it needs: its modules (node-check.ts, the Node version test, aside),
  * the thread areas, the archive (its error codes aside), the thread pool, the metrics library.
- * actors/request.ts is the REQUEST validation, which fetch shares to check its options.
+ * actors/request.ts and request-applies.ts are the REQUEST validation (rev B §5.1 included), which
+ * fetch shares to check its options.
  */
 const SERVER =
-  /\/src\/server\/(?!node-check\.ts)|\/src\/(actors\/(?!request\.ts)|acquisition\/|archive\/(?!errors\.ts)|ring\/|web\/)|piscina|prom-client|node:sqlite/;
+  /\/src\/server\/(?!node-check\.ts)|\/src\/(actors\/(?!request(-applies)?\.ts)|acquisition\/|archive\/(?!errors\.ts)|ring\/|web\/)|piscina|prom-client|node:sqlite/;
 
 describe('fast CLI: no server modules for --help and the client commands', function () {
   this.timeout(60_000);
