@@ -60,7 +60,9 @@ describe('rateHz in every part of a session (ICD rev B §5)', function () {
     server = await startTestServer({
       archive: { enabled: true, commitMs: 20 },
       // A small ring: the catch-up below comes partly from the archive, partly from the ring.
-      ring: { parameters: { slots: 32, slotBytes: 256 } },
+      // slotBytes also sizes the value-table entry, and a parameter record larger than an entry is
+      // dropped (counted, RECORD_DROPPED): 1024 bytes carries these samples, 32 slots keep it small.
+      ring: { parameters: { slots: 32, slotBytes: 1024 } },
     });
     const feed = await connect(server);
     await feed.request(request({ stream: 'parameters', filter: { parameters: [NAME] } }));
