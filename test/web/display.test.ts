@@ -355,9 +355,11 @@ describe('Open MCT display: configuration (issue 6)', function () {
     }
   });
 
-  it('refuses to start with an anonymous agency that is not configured (ERR_WEB_CONFIG)', async () => {
+  it('refuses to start with an anonymous agency that is not configured (a config error naming it)', async () => {
+    // The shared preflight (issue 11 item 7) answers before the display is built, as check-config does.
     const err = await startDisplayServer({ display: { anonymousAgency: 'nobody' } }).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).to.equal('ERR_WEB_CONFIG');
+    expect((err as { code?: string }).code).to.equal('ERR_CONFIG_INVALID');
+    expect(String((err as Error).message)).to.include('nobody');
   });
 
   it('mounts nothing when disabled', async () => {
